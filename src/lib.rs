@@ -1,0 +1,2 @@
+//! Partner referral portal: the library behind the `referral-portal` binary.
+pub mod domain;
