@@ -1,0 +1,13 @@
+DROP TABLE settings;
+DROP TABLE outbox;
+DROP TABLE audit_log;
+DROP TABLE email_providers;
+DROP TABLE existing_customers;
+DROP TABLE conflicts;
+DROP TABLE referral_events;
+DROP TABLE referrals;
+DROP TABLE login_failures;
+DROP TABLE account_tokens;
+DROP TABLE sessions;
+DROP TABLE users;
+DROP TABLE organisations;

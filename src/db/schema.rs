@@ -1,0 +1,209 @@
+//! The database schema, kept by hand so that one file serves SQLite and PostgreSQL: only types
+//! both engines understand. `tests/it/schema.rs` checks it against each migrated database.
+
+diesel::table! {
+    organisations (id) {
+        id -> BigInt,
+        name -> Text,
+        country -> Nullable<Text>,
+        default_phone_country -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        email -> Text,
+        display_name -> Text,
+        role -> Text,
+        organisation_id -> Nullable<BigInt>,
+        password_hash -> Nullable<Text>,
+        active -> Bool,
+        time_zone -> Text,
+        created_at -> Timestamp,
+        password_changed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    sessions (id) {
+        id -> Text,
+        user_id -> Nullable<BigInt>,
+        state -> Text,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    account_tokens (id) {
+        id -> BigInt,
+        kind -> Text,
+        user_id -> BigInt,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        superseded_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    login_failures (id) {
+        id -> BigInt,
+        client_addr -> Text,
+        email -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    referrals (id) {
+        id -> BigInt,
+        organisation_id -> BigInt,
+        submitted_by -> BigInt,
+        status -> Text,
+        first_name -> Text,
+        last_name -> Text,
+        email -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        title -> Nullable<Text>,
+        seniority -> Text,
+        company -> Text,
+        company_normalised -> Text,
+        website -> Nullable<Text>,
+        company_domain -> Nullable<Text>,
+        country -> Nullable<Text>,
+        relationship -> Nullable<Text>,
+        strength -> Nullable<Integer>,
+        pain -> Nullable<Text>,
+        urgency -> Nullable<Text>,
+        deal_size_minor -> Nullable<BigInt>,
+        currency -> Text,
+        email_key -> Nullable<Text>,
+        phone_key -> Nullable<Text>,
+        name_key -> Nullable<Text>,
+        possible_duplicate -> Bool,
+        existing_customer -> Bool,
+        protected_until -> Nullable<Timestamp>,
+        warnings -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    referral_events (id) {
+        id -> BigInt,
+        referral_id -> BigInt,
+        actor_user_id -> Nullable<BigInt>,
+        kind -> Text,
+        from_status -> Nullable<Text>,
+        to_status -> Nullable<Text>,
+        note -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    conflicts (id) {
+        id -> BigInt,
+        organisation_id -> BigInt,
+        submitted_by -> BigInt,
+        matched_referral_id -> BigInt,
+        reason -> Text,
+        prospect_name -> Text,
+        prospect_email -> Nullable<Text>,
+        prospect_phone -> Nullable<Text>,
+        company -> Text,
+        company_domain -> Nullable<Text>,
+        payload -> Text,
+        status -> Text,
+        resolved_by -> Nullable<BigInt>,
+        resolution_note -> Nullable<Text>,
+        resolved_at -> Nullable<Timestamp>,
+        created_referral_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    existing_customers (id) {
+        id -> BigInt,
+        name -> Text,
+        name_normalised -> Text,
+        domain -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    email_providers (domain) {
+        domain -> Text,
+        kind -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> BigInt,
+        actor_user_id -> Nullable<BigInt>,
+        action -> Text,
+        object_type -> Text,
+        object_id -> Nullable<Text>,
+        client_addr -> Nullable<Text>,
+        detail -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> BigInt,
+        message_id -> Text,
+        kind -> Text,
+        recipient -> Text,
+        subject -> Text,
+        body_text -> Text,
+        body_html -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        locked_by -> Nullable<Text>,
+        locked_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    settings (key) {
+        key -> Text,
+        value -> Text,
+    }
+}
+
+diesel::joinable!(users -> organisations (organisation_id));
+diesel::joinable!(referrals -> organisations (organisation_id));
+diesel::joinable!(referral_events -> referrals (referral_id));
+diesel::joinable!(conflicts -> organisations (organisation_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    organisations,
+    users,
+    sessions,
+    account_tokens,
+    login_failures,
+    referrals,
+    referral_events,
+    conflicts,
+    existing_customers,
+    email_providers,
+    audit_log,
+    outbox,
+    settings,
+);

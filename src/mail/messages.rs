@@ -1,0 +1,121 @@
+//! One function per message. Each renders `templates/mail/<message>/` (subject, text and HTML;
+//! the HTML is auto-escaped) into an `OutgoingMail` ready for the outbox.
+
+use askama::Template;
+
+use super::{MailError, header_safe};
+use crate::db::outbox::OutgoingMail;
+
+/// Declares the three templates of one message over a shared data struct.
+macro_rules! mail_templates {
+    ($data:ident, $subject_path:literal, $text_path:literal, $html_path:literal,
+     $subject:ident, $text:ident, $html:ident) => {
+        #[derive(Template)]
+        #[template(path = $subject_path)]
+        struct $subject<'a> {
+            m: &'a $data,
+        }
+        #[derive(Template)]
+        #[template(path = $text_path)]
+        struct $text<'a> {
+            m: &'a $data,
+        }
+        #[derive(Template)]
+        #[template(path = $html_path)]
+        struct $html<'a> {
+            m: &'a $data,
+        }
+
+        impl $data {
+            fn render(&self, kind: &'static str, to: &str) -> Result<OutgoingMail, MailError> {
+                let err = |e| MailError::Render(kind, e);
+                Ok(OutgoingMail {
+                    kind,
+                    recipient: to.to_owned(),
+                    subject: header_safe(&$subject { m: self }.render().map_err(err)?),
+                    body_text: $text { m: self }.render().map_err(err)?,
+                    body_html: $html { m: self }.render().map_err(err)?,
+                })
+            }
+        }
+    };
+}
+
+/// An invitation to choose a password and join the portal.
+pub struct Invitation {
+    pub invitee_name: String,
+    pub inviter_name: String,
+    pub organisation: Option<String>,
+    pub role: String,
+    pub link: String,
+}
+mail_templates!(
+    Invitation,
+    "mail/invitation/subject.txt",
+    "mail/invitation/body.txt",
+    "mail/invitation/body.html",
+    InvitationSubject, InvitationText, InvitationHtml);
+
+pub fn invitation(to: &str, m: &Invitation) -> Result<OutgoingMail, MailError> {
+    m.render("invitation", to)
+}
+
+/// A single-use link to choose a new password.
+pub struct PasswordReset {
+    pub name: String,
+    pub link: String,
+}
+mail_templates!(
+    PasswordReset,
+    "mail/password_reset/subject.txt",
+    "mail/password_reset/body.txt",
+    "mail/password_reset/body.html",
+    ResetSubject, ResetText, ResetHtml);
+
+pub fn password_reset(to: &str, m: &PasswordReset) -> Result<OutgoingMail, MailError> {
+    m.render("password_reset", to)
+}
+
+/// Confirms to the submitter that a referral arrived.
+pub struct ReferralReceived {
+    pub submitter_name: String,
+    pub prospect_name: String,
+    pub company: String,
+    pub link: String,
+}
+mail_templates!(
+    ReferralReceived,
+    "mail/referral_received/subject.txt",
+    "mail/referral_received/body.txt",
+    "mail/referral_received/body.html",
+    ReceivedSubject,
+    ReceivedText,
+    ReceivedHtml
+);
+
+pub fn referral_received(to: &str, m: &ReferralReceived) -> Result<OutgoingMail, MailError> {
+    m.render("referral_received", to)
+}
+
+/// Tells the submitter what an admin decided, with the admin's note.
+pub struct ReferralDecision {
+    pub submitter_name: String,
+    pub prospect_name: String,
+    pub company: String,
+    pub decision: String,
+    pub note: Option<String>,
+    pub link: String,
+}
+mail_templates!(
+    ReferralDecision,
+    "mail/referral_decision/subject.txt",
+    "mail/referral_decision/body.txt",
+    "mail/referral_decision/body.html",
+    DecisionSubject,
+    DecisionText,
+    DecisionHtml
+);
+
+pub fn referral_decision(to: &str, m: &ReferralDecision) -> Result<OutgoingMail, MailError> {
+    m.render("referral_decision", to)
+}
