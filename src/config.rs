@@ -83,9 +83,13 @@ impl Config {
             .parse()
             .map_err(|e| invalid("PORTAL_BIND", format!("{e}")))?;
         let base_url = lookup("PORTAL_BASE_URL").unwrap_or_else(|| format!("http://{bind}"));
-        let base_url = Url::parse(&base_url).map_err(|e| invalid("PORTAL_BASE_URL", e.to_string()))?;
+        let base_url =
+            Url::parse(&base_url).map_err(|e| invalid("PORTAL_BASE_URL", e.to_string()))?;
         if !matches!(base_url.scheme(), "http" | "https") {
-            return Err(invalid("PORTAL_BASE_URL", "must start with http:// or https://"));
+            return Err(invalid(
+                "PORTAL_BASE_URL",
+                "must start with http:// or https://",
+            ));
         }
 
         let smtp_url = lookup("SMTP_URL");
@@ -99,7 +103,10 @@ impl Config {
         let explicit_key = lookup("PORTAL_SECRET_KEY");
         let production = base_url.scheme() == "https";
         if production && smtp_url.is_none() {
-            return Err(invalid("SMTP_URL", "is required when PORTAL_BASE_URL is https"));
+            return Err(invalid(
+                "SMTP_URL",
+                "is required when PORTAL_BASE_URL is https",
+            ));
         }
         if production && explicit_key.is_none() {
             return Err(invalid(
@@ -182,8 +189,12 @@ fn load_or_create_key(data_dir: &Path) -> Result<SecretKey, ConfigError> {
         source,
     };
     if let Ok(raw) = std::fs::read_to_string(&path) {
-        return SecretKey::from_hex(&raw)
-            .ok_or_else(|| invalid("PORTAL_SECRET_KEY", format!("{} is damaged", path.display())));
+        return SecretKey::from_hex(&raw).ok_or_else(|| {
+            invalid(
+                "PORTAL_SECRET_KEY",
+                format!("{} is damaged", path.display()),
+            )
+        });
     }
     std::fs::create_dir_all(data_dir).map_err(io)?;
     let key = SecretKey::generate();

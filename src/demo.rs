@@ -54,6 +54,12 @@ pub fn fill_if_empty(conn: &mut AnyConnection, clock: &dyn Clock) -> Result<bool
     if !accounts::staff_users(conn)?.is_empty() {
         return Ok(false);
     }
-    create_admin(conn, "admin@vendor.example", "Ada Admin", "demo-password", clock)?;
+    create_admin(
+        conn,
+        "admin@vendor.example",
+        "Ada Admin",
+        "demo-password",
+        clock,
+    )?;
     Ok(true)
 }

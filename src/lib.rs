@@ -7,6 +7,7 @@ pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod invites;
 pub mod mail;
 pub mod passwords;
 pub mod pipeline;

@@ -69,7 +69,8 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
             tracing::info!("demo data loaded; sign-ins are listed in README.md");
         }
     }
-    let listener = TcpListener::bind(config.bind).with_context(|| format!("bind {}", config.bind))?;
+    let listener =
+        TcpListener::bind(config.bind).with_context(|| format!("bind {}", config.bind))?;
     tracing::info!(address = %config.base_url, "portal listening");
     let app = referral_portal::build(config, listener, Arc::new(SystemClock), 2)?;
     app.server.await?;
@@ -87,7 +88,10 @@ fn create_admin(config: &Config, email: &str, name: &str) -> anyhow::Result<()> 
     };
     let (password, print) = match generated {
         Some(p) => (p, false),
-        None => (referral_portal::web::security::new_token()[..20].to_owned(), true),
+        None => (
+            referral_portal::web::security::new_token()[..20].to_owned(),
+            true,
+        ),
     };
     if let Err(message) = referral_portal::passwords::check_new_password(&password, &password) {
         anyhow::bail!("password refused: {message}");

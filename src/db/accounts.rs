@@ -16,7 +16,12 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 4] = [Self::Admin, Self::Rep, Self::PartnerOwner, Self::PartnerMember];
+    pub const ALL: [Role; 4] = [
+        Self::Admin,
+        Self::Rep,
+        Self::PartnerOwner,
+        Self::PartnerMember,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {

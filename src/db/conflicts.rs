@@ -102,18 +102,14 @@ pub fn resolve(
     created_referral: Option<i64>,
     now: DateTime<Utc>,
 ) -> QueryResult<bool> {
-    let changed = diesel::update(
-        conflicts::table
-            .find(id)
-            .filter(conflicts::status.eq(OPEN)),
-    )
-    .set((
-        conflicts::status.eq(status),
-        conflicts::resolved_by.eq(admin),
-        conflicts::resolution_note.eq(note),
-        conflicts::resolved_at.eq(db_time(now)),
-        conflicts::created_referral_id.eq(created_referral),
-    ))
-    .execute(conn)?;
+    let changed = diesel::update(conflicts::table.find(id).filter(conflicts::status.eq(OPEN)))
+        .set((
+            conflicts::status.eq(status),
+            conflicts::resolved_by.eq(admin),
+            conflicts::resolution_note.eq(note),
+            conflicts::resolved_at.eq(db_time(now)),
+            conflicts::created_referral_id.eq(created_referral),
+        ))
+        .execute(conn)?;
     Ok(changed == 1)
 }

@@ -1,8 +1,8 @@
 //! The connection pool over both engines, the SQLite connection settings and the helpers that run
 //! database work off the async threads.
 
-use diesel::connection::{AnsiTransactionManager, TransactionManager};
 use diesel::connection::SimpleConnection;
+use diesel::connection::{AnsiTransactionManager, TransactionManager};
 use diesel::prelude::*;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
 use diesel::{PgConnection, SqliteConnection};

@@ -294,10 +294,7 @@ pub fn events(
         .left_join(users::table.on(users::id.nullable().eq(referral_events::actor_user_id)))
         .filter(referral_events::referral_id.eq(referral_id))
         .order((referral_events::created_at.asc(), referral_events::id.asc()))
-        .select((
-            referral_events::all_columns,
-            users::display_name.nullable(),
-        ))
+        .select((referral_events::all_columns, users::display_name.nullable()))
         .load(conn)
 }
 
@@ -315,15 +312,19 @@ type Backend = <AnyConnection as diesel::Connection>::Backend;
 /// Still protecting its prospect at `now`: not closed, and inside its window (if it has one).
 fn open_at(
     now: NaiveDateTime,
-) -> Box<dyn BoxableExpression<referrals::table, Backend, SqlType = diesel::sql_types::Nullable<diesel::sql_types::Bool>>> {
+) -> Box<
+    dyn BoxableExpression<
+            referrals::table,
+            Backend,
+            SqlType = diesel::sql_types::Nullable<diesel::sql_types::Bool>,
+        >,
+> {
     Box::new(
-        referrals::status
-            .ne_all(Status::CLOSED)
-            .and(
-                referrals::protected_until
-                    .is_null()
-                    .or(referrals::protected_until.gt(now)),
-            ),
+        referrals::status.ne_all(Status::CLOSED).and(
+            referrals::protected_until
+                .is_null()
+                .or(referrals::protected_until.gt(now)),
+        ),
     )
 }
 

@@ -28,7 +28,9 @@ fn key_hash(key: &SessionKey) -> String {
 }
 
 fn user_of(state: &HashMap<String, String>) -> Option<i64> {
-    state.get(USER_KEY).and_then(|v| v.trim_matches('"').parse().ok())
+    state
+        .get(USER_KEY)
+        .and_then(|v| v.trim_matches('"').parse().ok())
 }
 
 /// The actix-session store over our database.
@@ -150,7 +152,11 @@ impl SessionStore for DbSessionStore {
         Ok(session_key)
     }
 
-    async fn update_ttl(&self, session_key: &SessionKey, _ttl: &CookieDuration) -> anyhow::Result<()> {
+    async fn update_ttl(
+        &self,
+        session_key: &SessionKey,
+        _ttl: &CookieDuration,
+    ) -> anyhow::Result<()> {
         let id = key_hash(session_key);
         let now = db_time(self.clock.now());
         self.run(move |conn| {
@@ -181,6 +187,9 @@ pub fn revoke_user_sessions(conn: &mut AnyConnection, user_id: i64) -> QueryResu
 }
 
 /// Removes sessions past their absolute limit.
-pub fn purge_expired(conn: &mut AnyConnection, now: chrono::DateTime<chrono::Utc>) -> QueryResult<usize> {
+pub fn purge_expired(
+    conn: &mut AnyConnection,
+    now: chrono::DateTime<chrono::Utc>,
+) -> QueryResult<usize> {
     diesel::delete(sessions::table.filter(sessions::expires_at.le(db_time(now)))).execute(conn)
 }

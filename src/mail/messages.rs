@@ -54,7 +54,10 @@ mail_templates!(
     "mail/invitation/subject.txt",
     "mail/invitation/body.txt",
     "mail/invitation/body.html",
-    InvitationSubject, InvitationText, InvitationHtml);
+    InvitationSubject,
+    InvitationText,
+    InvitationHtml
+);
 
 pub fn invitation(to: &str, m: &Invitation) -> Result<OutgoingMail, MailError> {
     m.render("invitation", to)
@@ -70,7 +73,10 @@ mail_templates!(
     "mail/password_reset/subject.txt",
     "mail/password_reset/body.txt",
     "mail/password_reset/body.html",
-    ResetSubject, ResetText, ResetHtml);
+    ResetSubject,
+    ResetText,
+    ResetHtml
+);
 
 pub fn password_reset(to: &str, m: &PasswordReset) -> Result<OutgoingMail, MailError> {
     m.render("password_reset", to)

@@ -11,8 +11,8 @@ use tokio::sync::Notify;
 use super::MailError;
 use super::transport::MailTransport;
 use crate::clock::SharedClock;
-use crate::db::outbox::{self, OutboxRow};
 use crate::db::DbPool;
+use crate::db::outbox::{self, OutboxRow};
 
 /// How long a claimed row stays ours before another worker may take it.
 const LEASE: TimeDelta = TimeDelta::minutes(5);
@@ -85,7 +85,10 @@ impl MailWorker {
             .from(from)
             .to(to)
             .subject(super::header_safe(&row.subject))
-            .message_id(Some(format!("<{}@{}>", row.message_id, self.message_id_domain)))
+            .message_id(Some(format!(
+                "<{}@{}>",
+                row.message_id, self.message_id_domain
+            )))
             .multipart(MultiPart::alternative_plain_html(
                 row.body_text.clone(),
                 row.body_html.clone(),

@@ -33,7 +33,11 @@ pub fn new_token() -> String {
 }
 
 fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 fn token_in(body: &[u8]) -> Option<String> {
@@ -49,7 +53,9 @@ pub async fn verify_post(
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     if req.method() == Method::POST {
         if let (Some(origin), Some(state)) = (
-            req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()),
+            req.headers()
+                .get(header::ORIGIN)
+                .and_then(|v| v.to_str().ok()),
             req.app_data::<web::Data<AppState>>(),
         ) && origin != state.config.origin()
         {

@@ -14,5 +14,7 @@ pub fn local(instant: NaiveDateTime, zone: &str) -> String {
 /// Formats only the date part, in `zone`.
 pub fn local_date(instant: NaiveDateTime, zone: &str) -> String {
     let tz: Tz = zone.parse().unwrap_or(Tz::UTC);
-    tz.from_utc_datetime(&instant).format("%-d %b %Y").to_string()
+    tz.from_utc_datetime(&instant)
+        .format("%-d %b %Y")
+        .to_string()
 }

@@ -1,2 +1,16 @@
-//! stub
-pub fn configure(_cfg: &mut actix_web::web::ServiceConfig) {}
+//! The admin area: the referral queue and decisions, conflicts, and program management.
+
+pub mod manage;
+
+use actix_web::middleware::from_fn;
+use actix_web::web;
+
+use super::guard::{ADMINS, require_roles};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/admin")
+            .wrap(from_fn(|req, next| require_roles(ADMINS, req, next)))
+            .configure(manage::configure),
+    );
+}

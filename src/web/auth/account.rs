@@ -61,10 +61,9 @@ pub async fn change_password(
         .db(move |conn| Ok(accounts::user(conn, user_id)?.password_hash))
         .await?;
     let current = form.current.clone();
-    let current_ok = web::block(move || {
-        crate::passwords::verify(current.expose_secret(), stored.as_deref())
-    })
-    .await?;
+    let current_ok =
+        web::block(move || crate::passwords::verify(current.expose_secret(), stored.as_deref()))
+            .await?;
     if !current_ok {
         errors.add("current", "This is not your current password");
     }

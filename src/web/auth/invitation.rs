@@ -7,8 +7,8 @@ use actix_web_flash_messages::FlashMessage;
 use askama::Template;
 use secrecy::ExposeSecret;
 
-use super::recovery::{LinkInvalidPage, NewPasswordForm, link_state_message};
 use super::hash_link_secret;
+use super::recovery::{LinkInvalidPage, NewPasswordForm, link_state_message};
 use crate::db::accounts::{self, TokenKind, TokenState};
 use crate::db::audit::{self, AuditEntry};
 use crate::db::sessions::USER_KEY;
@@ -142,7 +142,9 @@ pub async fn accept_invitation(
     }
 
     session.renew();
-    session.insert(USER_KEY, user_id).map_err(AppError::internal)?;
+    session
+        .insert(USER_KEY, user_id)
+        .map_err(AppError::internal)?;
     session
         .insert(CSRF_KEY, new_token())
         .map_err(AppError::internal)?;

@@ -93,7 +93,10 @@ pub async fn sign_in(
             if from_client >= CLIENT_LIMIT || wait_needed(failures, since_last).is_some() {
                 return Ok(Verdict::Throttled);
             }
-            Ok(Verdict::Check(accounts::user_by_email(conn, &lookup_email)?))
+            Ok(Verdict::Check(accounts::user_by_email(
+                conn,
+                &lookup_email,
+            )?))
         })
         .await?;
 
@@ -108,10 +111,9 @@ pub async fn sign_in(
         .as_ref()
         .filter(|u| u.active)
         .and_then(|u| u.password_hash.clone());
-    let verified = web::block(move || {
-        crate::passwords::verify(password.expose_secret(), stored.as_deref())
-    })
-    .await?;
+    let verified =
+        web::block(move || crate::passwords::verify(password.expose_secret(), stored.as_deref()))
+            .await?;
 
     let user_id = user.as_ref().map(|u| u.id);
     let masked = mask_email(&email);
@@ -125,7 +127,11 @@ pub async fn sign_in(
             }
             let entry = AuditEntry {
                 actor_user_id: user_id,
-                action: if verified { "sign_in" } else { "sign_in_failed" },
+                action: if verified {
+                    "sign_in"
+                } else {
+                    "sign_in_failed"
+                },
                 object_type: "user",
                 object_id: user_id.map(|id| id.to_string()),
                 client_addr: Some(&audit_addr),

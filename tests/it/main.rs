@@ -1,0 +1,6 @@
+//! One integration-test binary: every module starts the real portal on a random port with a
+//! fresh database (SQLite, or PostgreSQL when TEST_DATABASE_URL is set) and talks HTTP to it.
+
+mod accounts;
+mod common;
+mod migrations;
