@@ -30,7 +30,7 @@ pub const MAX_TITLE_CHARS: usize = 200;
 pub const MAX_NOTE_CHARS: usize = 4000;
 
 /// A referral exactly as typed into the form or read from a CSV row.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RawReferral {
     /// Prospect's first name.
     pub first_name: String,

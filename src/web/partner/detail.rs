@@ -1,0 +1,124 @@
+//! One referral as its partner sees it: what was handed over, what the portal derived from
+//! it, and every status change.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+
+use super::organisation_of;
+use crate::db::audit::{self, AuditEntry};
+use crate::db::referrals::{self, Referral, status_label};
+use crate::domain::{Money, Seniority};
+use crate::error::AppError;
+use crate::web::context::PageCtx;
+use crate::web::guard::CurrentUser;
+use crate::web::time::local;
+use crate::web::{AppState, html};
+
+/// Event kinds a partner sees; internal flags stay with the admins.
+const PARTNER_EVENTS: [&str; 2] = ["submitted", "status_changed"];
+
+pub struct TimelineEntry {
+    pub when: String,
+    pub title: String,
+    pub note: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "partner/detail.html")]
+pub struct ReferralPage {
+    ctx: PageCtx,
+    r: Referral,
+    status_label: String,
+    seniority: &'static str,
+    deal_size: Option<String>,
+    submitted: String,
+    timeline: Vec<TimelineEntry>,
+}
+
+/// Formats a stored minor-unit amount in its currency.
+pub fn money(minor: Option<i64>, currency: &str) -> Option<String> {
+    let currency = crate::domain::Currency::parse(currency).ok()?;
+    minor.map(|m| Money::new(m, currency).format())
+}
+
+pub fn event_title(kind: &str, to_status: Option<&str>) -> String {
+    match (kind, to_status) {
+        ("submitted", _) => "Referral submitted".into(),
+        ("status_changed", Some(to)) => format!("Status: {}", status_label(to)),
+        ("flag", _) => "Flag".into(),
+        (other, _) => other.replace('_', " "),
+    }
+}
+
+pub async fn show_referral(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    user: CurrentUser,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let org = organisation_of(&user)?;
+    let id = id.into_inner();
+    let found = state
+        .db(move |conn| {
+            let Some(r) = referrals::find_for_org(conn, id, org)? else {
+                return Ok(None);
+            };
+            let events = referrals::events(conn, id)?;
+            Ok(Some((r, events)))
+        })
+        .await?;
+    let Some((r, events)) = found else {
+        record_denied(&state, &req, &user, id).await?;
+        return Err(AppError::NotFound);
+    };
+
+    let timeline = events
+        .into_iter()
+        .filter(|(e, _)| PARTNER_EVENTS.contains(&e.kind.as_str()))
+        .map(|(e, _)| TimelineEntry {
+            when: local(e.created_at, &user.time_zone),
+            title: event_title(&e.kind, e.to_status.as_deref()),
+            note: e.note,
+        })
+        .collect();
+    html(&ReferralPage {
+        ctx,
+        status_label: status_label(&r.status).to_owned(),
+        seniority: r
+            .seniority
+            .parse::<Seniority>()
+            .map(|s| s.label())
+            .unwrap_or(""),
+        deal_size: money(r.deal_size_minor, &r.currency),
+        submitted: local(r.created_at, &user.time_zone),
+        timeline,
+        r,
+    })
+}
+
+/// Records a request for a referral the partner may not see (missing or another
+/// organisation's: both are answered alike, and both are logged).
+async fn record_denied(
+    state: &AppState,
+    req: &HttpRequest,
+    user: &CurrentUser,
+    id: i64,
+) -> Result<(), AppError> {
+    let addr = state.client_addr(req);
+    let now = state.now();
+    let user_id = user.id;
+    state
+        .db(move |conn| {
+            let entry = AuditEntry {
+                actor_user_id: Some(user_id),
+                action: "access_denied",
+                object_type: "referral",
+                object_id: Some(id.to_string()),
+                client_addr: Some(&addr),
+                detail: None,
+            };
+            Ok(audit::record(conn, &entry, now)?)
+        })
+        .await
+}
