@@ -11,6 +11,7 @@ pub mod invites;
 pub mod mail;
 pub mod passwords;
 pub mod pipeline;
+pub mod review;
 pub mod telemetry;
 pub mod web;
 

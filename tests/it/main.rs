@@ -4,3 +4,5 @@
 mod accounts;
 mod common;
 mod migrations;
+mod referrals;
+mod security;

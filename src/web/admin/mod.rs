@@ -1,6 +1,7 @@
 //! The admin area: the referral queue and decisions, conflicts, and program management.
 
 pub mod manage;
+pub mod review;
 
 use actix_web::middleware::from_fn;
 use actix_web::web;
@@ -11,6 +12,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/admin")
             .wrap(from_fn(|req, next| require_roles(ADMINS, req, next)))
+            .configure(review::configure)
             .configure(manage::configure),
     );
 }

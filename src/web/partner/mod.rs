@@ -3,6 +3,8 @@
 
 mod dashboard;
 mod detail;
+
+pub use detail::{event_title, money};
 mod submit;
 mod team;
 

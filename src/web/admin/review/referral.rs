@@ -1,0 +1,184 @@
+//! One referral as an admin sees it, with every flag and event, and the decision form.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web_flash_messages::FlashMessage;
+use askama::Template;
+use serde::Deserialize;
+
+use crate::db::accounts;
+use crate::db::referrals::{self, Referral, Status, status_label};
+use crate::domain::Seniority;
+use crate::error::AppError;
+use crate::review::{self, Actor, Decision, DecisionOutcome};
+use crate::web::context::PageCtx;
+use crate::web::forms::Errors;
+use crate::web::guard::CurrentUser;
+use crate::web::time::local;
+use crate::web::{AppState, see_other};
+
+pub struct TimelineEntry {
+    pub when: String,
+    pub title: String,
+    pub actor: String,
+    pub note: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "admin/review/referral.html")]
+pub struct AdminReferralPage {
+    ctx: PageCtx,
+    r: Referral,
+    partner: String,
+    submitter: String,
+    status_label: String,
+    seniority: &'static str,
+    deal_size: Option<String>,
+    submitted: String,
+    protected_until: Option<String>,
+    timeline: Vec<TimelineEntry>,
+    can_accept: bool,
+    can_reject: bool,
+    errors: Errors,
+    decision: String,
+    note: String,
+}
+
+async fn render(
+    state: &AppState,
+    ctx: PageCtx,
+    user: &CurrentUser,
+    id: i64,
+    errors: Errors,
+    decision: String,
+    note: String,
+) -> Result<HttpResponse, AppError> {
+    let found = state
+        .db(move |conn| {
+            let Some(r) = referrals::find(conn, id)? else {
+                return Ok(None);
+            };
+            let partner = accounts::organisation(conn, r.organisation_id)?.name;
+            let submitter = accounts::user(conn, r.submitted_by)?;
+            let events = referrals::events(conn, id)?;
+            Ok(Some((r, partner, submitter, events)))
+        })
+        .await?;
+    let Some((r, partner, submitter, events)) = found else {
+        return Err(AppError::NotFound);
+    };
+    let status = Status::parse(&r.status);
+    let tz = &user.time_zone;
+    let page = AdminReferralPage {
+        ctx,
+        partner,
+        submitter: format!("{} <{}>", submitter.display_name, submitter.email),
+        status_label: status_label(&r.status).to_owned(),
+        seniority: r
+            .seniority
+            .parse::<Seniority>()
+            .map(|s| s.label())
+            .unwrap_or(""),
+        deal_size: crate::web::partner::money(r.deal_size_minor, &r.currency),
+        submitted: local(r.created_at, tz),
+        protected_until: r.protected_until.map(|t| local(t, tz)),
+        timeline: events
+            .into_iter()
+            .map(|(e, actor)| TimelineEntry {
+                when: local(e.created_at, tz),
+                title: crate::web::partner::event_title(&e.kind, e.to_status.as_deref()),
+                actor: actor.unwrap_or_else(|| "The portal".into()),
+                note: e.note,
+            })
+            .collect(),
+        can_accept: status == Some(Status::Submitted),
+        can_reject: matches!(status, Some(Status::Submitted | Status::Accepted)),
+        errors,
+        decision,
+        note,
+        r,
+    };
+    let code = if page.errors.is_empty() {
+        actix_web::http::StatusCode::OK
+    } else {
+        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok(HttpResponse::build(code)
+        .content_type("text/html; charset=utf-8")
+        .body(page.render()?))
+}
+
+pub async fn show_referral(
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    user: CurrentUser,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    render(
+        &state,
+        ctx,
+        &user,
+        id.into_inner(),
+        Errors::new(),
+        String::new(),
+        String::new(),
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct DecisionForm {
+    #[serde(default)]
+    decision: String,
+    #[serde(default)]
+    note: String,
+}
+
+pub async fn decide_referral(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    user: CurrentUser,
+    id: web::Path<i64>,
+    form: web::Form<DecisionForm>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let form = form.into_inner();
+    let Some(decision) = Decision::parse(&form.decision) else {
+        let mut errors = Errors::new();
+        errors.add("decision", "Choose a decision");
+        return render(&state, ctx, &user, id, errors, form.decision, form.note).await;
+    };
+    let addr = state.client_addr(&req);
+    let link_base = state.config.link("/partner/referrals/");
+    let now = state.now();
+    let user_id = user.id;
+    let note = form.note.clone();
+    let outcome = state
+        .db(move |conn| {
+            let actor = Actor {
+                user_id,
+                client_addr: &addr,
+                now,
+                partner_link_base: &link_base,
+            };
+            review::decide(conn, id, decision, Some(&note), &actor).map_err(AppError::internal)
+        })
+        .await?;
+    match outcome {
+        None => Err(AppError::NotFound),
+        Some(DecisionOutcome::NoteRequired) => {
+            let mut errors = Errors::new();
+            errors.add("note", "Say why: the partner sees this note");
+            render(&state, ctx, &user, id, errors, form.decision, form.note).await
+        }
+        Some(DecisionOutcome::NotApplicable) => {
+            FlashMessage::warning("This referral was already decided; nothing changed.").send();
+            Ok(see_other(&format!("/admin/referrals/{id}")))
+        }
+        Some(DecisionOutcome::Done(status)) => {
+            state.mail_wake.notify_one();
+            FlashMessage::success(format!("Referral {}.", status.label().to_lowercase())).send();
+            Ok(see_other(&format!("/admin/referrals/{id}")))
+        }
+    }
+}
