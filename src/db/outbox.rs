@@ -175,3 +175,11 @@ pub fn pending_count(conn: &mut AnyConnection) -> QueryResult<i64> {
         .count()
         .get_result(conn)
 }
+
+/// Marks every pending message sent without sending it (demo data only: its decisions would
+/// otherwise mail people who do not exist).
+pub fn mark_all_sent(conn: &mut AnyConnection, now: DateTime<Utc>) -> QueryResult<usize> {
+    diesel::update(outbox::table.filter(outbox::status.eq(PENDING)))
+        .set((outbox::status.eq(SENT), outbox::sent_at.eq(db_time(now))))
+        .execute(conn)
+}

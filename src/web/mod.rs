@@ -93,6 +93,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     partner::configure(cfg);
     admin::configure(cfg);
     rep::configure(cfg);
+    cfg.default_service(web::to(not_found));
+}
+
+/// Any address no route claims.
+async fn not_found() -> Result<HttpResponse, AppError> {
+    Err(AppError::NotFound)
 }
 
 /// Sends each person to the start page of their role.
