@@ -2,5 +2,6 @@
 //! fresh database (SQLite, or PostgreSQL when TEST_DATABASE_URL is set) and talks HTTP to it.
 
 mod accounts;
+mod admin_manage;
 mod common;
 mod migrations;
