@@ -2,6 +2,7 @@
 //! Errors here are `thiserror` enums; handlers see them through `AppError`.
 
 pub mod accounts;
+pub mod admin;
 pub mod audit;
 pub mod conflicts;
 pub mod outbox;

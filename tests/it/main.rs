@@ -2,6 +2,7 @@
 //! fresh database (SQLite, or PostgreSQL when TEST_DATABASE_URL is set) and talks HTTP to it.
 
 mod accounts;
+mod admin_manage;
 mod common;
 mod migrations;
 mod referrals;
