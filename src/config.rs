@@ -21,6 +21,8 @@ pub struct Config {
     pub trusted_proxies: Vec<IpAddr>,
     /// How often the background worker looks for due work.
     pub worker_interval: Duration,
+    /// How long a claimed background job stays with its process before others may take it.
+    pub job_lease: chrono::TimeDelta,
 }
 
 /// The key that signs cookies; at least 64 bytes, shared by every instance.
@@ -144,6 +146,18 @@ impl Config {
             .map_err(|e| invalid("PORTAL_WORKER_INTERVAL_MS", format!("{e}")))?
             .unwrap_or(1000);
 
+        let lease_seconds: i64 = lookup("PORTAL_JOB_LEASE_SECONDS")
+            .map(|raw| raw.parse())
+            .transpose()
+            .map_err(|e| invalid("PORTAL_JOB_LEASE_SECONDS", format!("{e}")))?
+            .unwrap_or(300);
+        if !(2..=86_400).contains(&lease_seconds) {
+            return Err(invalid(
+                "PORTAL_JOB_LEASE_SECONDS",
+                "must be between 2 and 86400",
+            ));
+        }
+
         Ok(Self {
             database_url: database_url.into(),
             smtp_url: smtp_url.map(Into::into),
@@ -154,6 +168,7 @@ impl Config {
             mail_from,
             trusted_proxies,
             worker_interval: Duration::from_millis(worker_ms.max(10)),
+            job_lease: chrono::TimeDelta::seconds(lease_seconds),
         })
     }
 

@@ -81,9 +81,33 @@ pub fn fill_if_empty(conn: &mut AnyConnection, clock: &dyn Clock) -> Result<bool
     }
     let now = clock.now();
     let hash = crate::passwords::hash(DEMO_PASSWORD)?;
-    let admin = create_user(conn, "admin@vendor.example", "Ada Admin", Role::Admin, None, &hash, now)?;
-    create_user(conn, "rep.north@vendor.example", "Rafael North", Role::Rep, None, &hash, now)?;
-    create_user(conn, "rep.south@vendor.example", "Sofia South", Role::Rep, None, &hash, now)?;
+    let admin = create_user(
+        conn,
+        "admin@vendor.example",
+        "Ada Admin",
+        Role::Admin,
+        None,
+        &hash,
+        now,
+    )?;
+    create_user(
+        conn,
+        "rep.north@vendor.example",
+        "Rafael North",
+        Role::Rep,
+        None,
+        &hash,
+        now,
+    )?;
+    create_user(
+        conn,
+        "rep.south@vendor.example",
+        "Sofia South",
+        Role::Rep,
+        None,
+        &hash,
+        now,
+    )?;
 
     let mut partners = Vec::new();
     for (name, country, domain, people) in ORGANISATIONS {
@@ -98,9 +122,21 @@ pub fn fill_if_empty(conn: &mut AnyConnection, clock: &dyn Clock) -> Result<bool
         )?;
         let mut users = Vec::new();
         for (i, (first, last)) in people.iter().enumerate() {
-            let role = if i == 0 { Role::PartnerOwner } else { Role::PartnerMember };
+            let role = if i == 0 {
+                Role::PartnerOwner
+            } else {
+                Role::PartnerMember
+            };
             let email = format!("{}.{}@{domain}", first.to_lowercase(), last.to_lowercase());
-            let user = create_user(conn, &email, &format!("{first} {last}"), role, Some(org.id), &hash, now)?;
+            let user = create_user(
+                conn,
+                &email,
+                &format!("{first} {last}"),
+                role,
+                Some(org.id),
+                &hash,
+                now,
+            )?;
             users.push(user.id);
         }
         partners.push((org.id, users));
@@ -112,7 +148,10 @@ pub fn fill_if_empty(conn: &mut AnyConnection, clock: &dyn Clock) -> Result<bool
     let mut created = Vec::new();
     for (i, prospect) in prospects().into_iter().enumerate() {
         let (org, users) = &partners[i % partners.len()];
-        let submitter = Submitter { user_id: users[i % users.len()], organisation_id: *org };
+        let submitter = Submitter {
+            user_id: users[i % users.len()],
+            organisation_id: *org,
+        };
         let when = now - TimeDelta::hours(2 + (i as i64) * 23);
         let env = IntakeEnv {
             now: when,
@@ -121,17 +160,33 @@ pub fn fill_if_empty(conn: &mut AnyConnection, clock: &dyn Clock) -> Result<bool
             notify_submitter: false,
         };
         let settings = IntakeSettings::load(conn, *org)?;
-        if let Outcome::Created(r) = pipeline::submit(conn, submitter, &prospect, IntakeMode::Form, &settings, &env)? {
+        if let Outcome::Created(r) = pipeline::submit(
+            conn,
+            submitter,
+            &prospect,
+            IntakeMode::Form,
+            &settings,
+            &env,
+        )? {
             created.push((r.id, when));
         }
     }
     // Decide most of them, oldest first, so every status is represented.
     for (n, (id, when)) in created.iter().enumerate() {
         let (decision, note) = match n % 6 {
-            0 | 1 => (Some(Decision::Accept), Some("Good fit for the mid-market team.")),
+            0 | 1 => (
+                Some(Decision::Accept),
+                Some("Good fit for the mid-market team."),
+            ),
             2 => (Some(Decision::Accept), None),
-            3 => (Some(Decision::Reject), Some("Outside our target market for now.")),
-            4 if n % 12 == 4 => (Some(Decision::MarkDuplicate), Some("Already in talks through direct sales.")),
+            3 => (
+                Some(Decision::Reject),
+                Some("Outside our target market for now."),
+            ),
+            4 if n % 12 == 4 => (
+                Some(Decision::MarkDuplicate),
+                Some("Already in talks through direct sales."),
+            ),
             _ => (None, None),
         };
         if let Some(decision) = decision {
@@ -154,8 +209,18 @@ pub fn fill_if_empty(conn: &mut AnyConnection, clock: &dyn Clock) -> Result<bool
             notify_submitter: false,
         };
         let settings = IntakeSettings::load(conn, *org)?;
-        let submitter = Submitter { user_id: users[0], organisation_id: *org };
-        pipeline::submit(conn, submitter, &prospect, IntakeMode::Form, &settings, &env)?;
+        let submitter = Submitter {
+            user_id: users[0],
+            organisation_id: *org,
+        };
+        pipeline::submit(
+            conn,
+            submitter,
+            &prospect,
+            IntakeMode::Form,
+            &settings,
+            &env,
+        )?;
     }
     crate::db::outbox::mark_all_sent(conn, now)?;
     Ok(true)
@@ -164,9 +229,24 @@ pub fn fill_if_empty(conn: &mut AnyConnection, clock: &dyn Clock) -> Result<bool
 type Person = (&'static str, &'static str);
 
 const ORGANISATIONS: [(&str, &str, &str, &[Person]); 3] = [
-    ("Brightpath Consulting", "GB", "brightpath-demo.example", &[("Paula", "Weber"), ("Tom", "Hughes")]),
-    ("Nordlicht IT GmbH", "DE", "nordlicht-demo.example", &[("Jonas", "Lund"), ("Mara", "Keller"), ("Felix", "Brandt")]),
-    ("Solis Advisory", "ES", "solis-demo.example", &[("Lucia", "Ortega"), ("Diego", "Marin")]),
+    (
+        "Brightpath Consulting",
+        "GB",
+        "brightpath-demo.example",
+        &[("Paula", "Weber"), ("Tom", "Hughes")],
+    ),
+    (
+        "Nordlicht IT GmbH",
+        "DE",
+        "nordlicht-demo.example",
+        &[("Jonas", "Lund"), ("Mara", "Keller"), ("Felix", "Brandt")],
+    ),
+    (
+        "Solis Advisory",
+        "ES",
+        "solis-demo.example",
+        &[("Lucia", "Ortega"), ("Diego", "Marin")],
+    ),
 ];
 
 const CUSTOMERS: [(&str, &str); 2] = [
@@ -174,8 +254,13 @@ const CUSTOMERS: [(&str, &str); 2] = [
     ("Acme Widgets", "acme-widgets-example.ltd.uk"),
 ];
 
-const FIRST: [&str; 12] = ["Lena", "Tomás", "Émile", "Ünal", "Dana", "Noor", "Amir", "Grace", "Hiro", "Ines", "Olek", "Priya"];
-const LAST: [&str; 10] = ["Vogt", "Ortega", "Faure", "Kaya", "Kowalski", "Haddad", "Rahimi", "Okafor", "Tanaka", "Silva"];
+const FIRST: [&str; 12] = [
+    "Lena", "Tomás", "Émile", "Ünal", "Dana", "Noor", "Amir", "Grace", "Hiro", "Ines", "Olek",
+    "Priya",
+];
+const LAST: [&str; 10] = [
+    "Vogt", "Ortega", "Faure", "Kaya", "Kowalski", "Haddad", "Rahimi", "Okafor", "Tanaka", "Silva",
+];
 const COMPANIES: [(&str, &str, &str); 10] = [
     ("Beispiel Logistik GmbH", "beispiel-logistik-demo.de", "DE"),
     ("Crème Logistique SARL", "creme-logistique-demo.fr", "FR"),
@@ -188,7 +273,13 @@ const COMPANIES: [(&str, &str, &str); 10] = [
     ("Rahimi Textiles", "rahimi-textiles-demo.com", "US"),
     ("Haddad Optics", "haddad-optics-demo.com", "US"),
 ];
-const TITLES: [&str; 5] = ["Chief Operating Officer", "VP Sales", "Head of Finance", "IT Manager", "Buyer"];
+const TITLES: [&str; 5] = [
+    "Chief Operating Officer",
+    "VP Sales",
+    "Head of Finance",
+    "IT Manager",
+    "Buyer",
+];
 const PAINS: [&str; 4] = [
     "Orders are typed in by hand from email; errors cost them a day a week.",
     "Their current tool is end-of-life next year.",

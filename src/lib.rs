@@ -8,6 +8,7 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod invites;
+pub mod jobs;
 pub mod mail;
 pub mod passwords;
 pub mod pipeline;
@@ -33,8 +34,9 @@ use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::db::DbPool;
 use crate::db::sessions::DbSessionStore;
+use crate::jobs::{JobContext, JobRunner, RunnerSettings};
+use crate::mail::delivery::DeliverMail;
 use crate::mail::transport::MailTransport;
-use crate::mail::worker::MailWorker;
 use crate::web::AppState;
 
 /// Why the portal could not start.
@@ -53,6 +55,26 @@ pub struct Application {
     pub server: Server,
     pub port: u16,
     pub pool: DbPool,
+}
+
+/// Names this process in job claims: host, process id, port and a random suffix.
+fn worker_id(port: u16) -> String {
+    let host = hostname_or_local();
+    let mut suffix = [0u8; 3];
+    rand::fill(&mut suffix);
+    format!(
+        "{host}-{}-{port}-{}",
+        std::process::id(),
+        hex::encode(suffix)
+    )
+}
+
+fn hostname_or_local() -> String {
+    std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "local".into())
 }
 
 const STYLESHEET: &str = include_str!("../static/portal.css");
@@ -77,17 +99,26 @@ pub fn build(
             .map_err(|e| StartError::Io(config.mail_dir().display().to_string(), e))?,
     };
     let mail_wake = Arc::new(Notify::new());
-    let worker = MailWorker {
-        pool: pool.clone(),
-        clock: clock.clone(),
+    let deliver_mail = DeliverMail {
         transport,
         from: config.mail_from.clone(),
         message_id_domain: config.base_url.host_str().unwrap_or("localhost").to_owned(),
-        worker_id: format!("{}-{}", std::process::id(), port),
-        wake: mail_wake.clone(),
-        interval: config.worker_interval,
     };
-    tokio::spawn(worker.run());
+    let runner = JobRunner::new(
+        JobContext {
+            pool: pool.clone(),
+            clock: clock.clone(),
+        },
+        RunnerSettings {
+            worker_id: worker_id(port),
+            lease: config.job_lease,
+            interval: config.worker_interval,
+            batch: 10,
+        },
+        mail_wake.clone(),
+    )
+    .handle(db::outbox::DELIVER_MAIL, Arc::new(deliver_mail));
+    tokio::spawn(runner.run());
 
     let key = Key::from(config.secret_key.bytes());
     let secure = config.is_production();

@@ -67,10 +67,8 @@ impl IntakeSettings {
     pub fn load(conn: &mut AnyConnection, organisation_id: i64) -> Result<Self, PipelineError> {
         let organisation = accounts::organisation(conn, organisation_id)?;
         let program = settings::load(conn)?;
-        let providers = ProviderLists::default().with_extra(
-            settings::provider_domains(conn, "free")?,
-            settings::provider_domains(conn, "disposable")?,
-        );
+        let (free, disposable) = crate::db::admin::provider_extras(conn)?;
+        let providers = ProviderLists::default().with_extra(free, disposable);
         Ok(Self {
             default_phone_country: organisation.default_phone_country,
             currency: Currency::parse(&program.currency).unwrap_or(Currency::EUR),

@@ -1,11 +1,17 @@
-//! The mail outbox: rows written in the same transaction as the change they announce, claimed by
-//! a worker with a lease, then marked sent or rescheduled with backoff.
+//! The mail outbox: each message is written in the same transaction as the change it
+//! announces, together with the job that delivers it.
 
-use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
+use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
-use super::schema::outbox;
-use super::{AnyConnection, db_time, write_tx};
+use super::jobs::{self, NewJob};
+use super::schema::{jobs as jobs_table, outbox};
+use super::{AnyConnection, db_time};
+
+/// The job kind that delivers one outbox message; its payload is the outbox id.
+pub const DELIVER_MAIL: &str = "deliver_mail";
+/// After this many attempts a message stops being retried and waits for an operator.
+pub const MAX_ATTEMPTS: i32 = 12;
 
 /// A message ready to be queued.
 #[derive(Debug, Clone)]
@@ -21,6 +27,7 @@ pub struct OutgoingMail {
 #[derive(Debug, Clone, Queryable)]
 pub struct OutboxRow {
     pub id: i64,
+    /// Fixed when queued, so a resend after a crash carries the same Message-ID.
     pub message_id: String,
     pub kind: String,
     pub recipient: String,
@@ -29,9 +36,6 @@ pub struct OutboxRow {
     pub body_html: String,
     pub status: String,
     pub attempts: i32,
-    pub next_attempt_at: NaiveDateTime,
-    pub locked_by: Option<String>,
-    pub locked_until: Option<NaiveDateTime>,
     pub last_error: Option<String>,
     pub created_at: NaiveDateTime,
     pub sent_at: Option<NaiveDateTime>,
@@ -40,10 +44,8 @@ pub struct OutboxRow {
 pub const PENDING: &str = "pending";
 pub const SENT: &str = "sent";
 pub const FAILED: &str = "failed";
-/// After this many attempts a message stops being retried and waits for an operator.
-pub const MAX_ATTEMPTS: i32 = 12;
 
-/// Queues a message; its Message-ID is fixed now so a resend is recognisable.
+/// Queues a message and its delivery job; returns the message's id.
 pub fn enqueue(
     conn: &mut AnyConnection,
     mail: &OutgoingMail,
@@ -52,8 +54,7 @@ pub fn enqueue(
     let mut raw = [0u8; 16];
     rand::fill(&mut raw);
     let message_id = hex::encode(raw);
-    let now = db_time(now);
-    diesel::insert_into(outbox::table)
+    let id: i64 = diesel::insert_into(outbox::table)
         .values((
             outbox::message_id.eq(&message_id),
             outbox::kind.eq(mail.kind),
@@ -63,112 +64,59 @@ pub fn enqueue(
             outbox::body_html.eq(&mail.body_html),
             outbox::status.eq(PENDING),
             outbox::attempts.eq(0),
-            outbox::next_attempt_at.eq(now),
-            outbox::created_at.eq(now),
+            outbox::created_at.eq(db_time(now)),
         ))
-        .execute(conn)?;
+        .returning(outbox::id)
+        .get_result(conn)?;
+    jobs::enqueue(
+        conn,
+        &NewJob {
+            kind: DELIVER_MAIL,
+            payload: id.to_string(),
+            run_at: now,
+            unique_key: Some(format!("{DELIVER_MAIL}:{id}")),
+            max_attempts: MAX_ATTEMPTS,
+        },
+        now,
+    )?;
     Ok(message_id)
 }
 
-/// Claims up to `limit` due messages for `worker` until `now + lease`. A row whose lease ran
-/// out (its worker died) is due again. On PostgreSQL concurrent workers skip each other's rows
-/// (`FOR UPDATE SKIP LOCKED`); on SQLite the immediate transaction serialises them.
-pub fn claim_due(
-    conn: &mut AnyConnection,
-    worker: &str,
-    now: DateTime<Utc>,
-    lease: TimeDelta,
-    limit: i64,
-) -> QueryResult<Vec<OutboxRow>> {
-    let now_db = db_time(now);
-    write_tx(conn, |conn| {
-        let due = outbox::table
-            .filter(outbox::status.eq(PENDING))
-            .filter(outbox::next_attempt_at.le(now_db))
-            .filter(
-                outbox::locked_until
-                    .is_null()
-                    .or(outbox::locked_until.le(now_db)),
-            )
-            .order(outbox::id.asc())
-            .select(outbox::id)
-            .limit(limit);
-        let ids: Vec<i64> = match conn {
-            AnyConnection::Postgresql(pg) => due.for_update().skip_locked().load(pg)?,
-            AnyConnection::Sqlite(_) => due.load(conn)?,
-        };
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        diesel::update(outbox::table.filter(outbox::id.eq_any(&ids)))
-            .set((
-                outbox::locked_by.eq(worker),
-                outbox::locked_until.eq(db_time(now + lease)),
-                outbox::attempts.eq(outbox::attempts + 1),
-            ))
-            .execute(conn)?;
-        outbox::table
-            .filter(outbox::id.eq_any(&ids))
-            .order(outbox::id.asc())
-            .load(conn)
-    })
+pub fn find(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<OutboxRow>> {
+    outbox::table.find(id).first(conn).optional()
 }
 
-/// Records delivery, if this worker still holds the row.
-pub fn mark_sent(
-    conn: &mut AnyConnection,
-    id: i64,
-    worker: &str,
-    now: DateTime<Utc>,
-) -> QueryResult<bool> {
-    let changed = diesel::update(
-        outbox::table
-            .find(id)
-            .filter(outbox::locked_by.eq(worker))
-            .filter(outbox::status.eq(PENDING)),
-    )
-    .set((
-        outbox::status.eq(SENT),
-        outbox::sent_at.eq(db_time(now)),
-        outbox::locked_until.eq(None::<NaiveDateTime>),
-        outbox::last_error.eq(None::<String>),
-    ))
-    .execute(conn)?;
+/// Records delivery; returns false if it was already recorded.
+pub fn mark_sent(conn: &mut AnyConnection, id: i64, now: DateTime<Utc>) -> QueryResult<bool> {
+    let changed = diesel::update(outbox::table.find(id).filter(outbox::status.ne(SENT)))
+        .set((
+            outbox::status.eq(SENT),
+            outbox::sent_at.eq(db_time(now)),
+            outbox::attempts.eq(outbox::attempts + 1),
+        ))
+        .execute(conn)?;
     Ok(changed == 1)
 }
 
-/// Schedules another attempt with exponential backoff, or gives up after `MAX_ATTEMPTS`.
-pub fn mark_failed_attempt(
+/// Records a failed attempt; `final_attempt` marks the message failed for good.
+pub fn record_failure(
     conn: &mut AnyConnection,
-    row: &OutboxRow,
-    worker: &str,
+    id: i64,
     error: &str,
-    now: DateTime<Utc>,
+    final_attempt: bool,
 ) -> QueryResult<()> {
-    // `attempts` was counted when the row was claimed.
-    let attempts = row.attempts;
-    let backoff = TimeDelta::seconds(30 * (1_i64 << (attempts - 1).clamp(0, 10)));
-    let status = if attempts >= MAX_ATTEMPTS {
-        FAILED
-    } else {
-        PENDING
-    };
-    diesel::update(
-        outbox::table
-            .find(row.id)
-            .filter(outbox::locked_by.eq(worker)),
-    )
-    .set((
-        outbox::status.eq(status),
-        outbox::next_attempt_at.eq(db_time(now + backoff.min(TimeDelta::hours(6)))),
-        outbox::locked_until.eq(None::<NaiveDateTime>),
-        outbox::last_error.eq(error),
-    ))
-    .execute(conn)
-    .map(|_| ())
+    let status = if final_attempt { FAILED } else { PENDING };
+    diesel::update(outbox::table.find(id).filter(outbox::status.ne(SENT)))
+        .set((
+            outbox::status.eq(status),
+            outbox::attempts.eq(outbox::attempts + 1),
+            outbox::last_error.eq(error),
+        ))
+        .execute(conn)
+        .map(|_| ())
 }
 
-/// Counts messages not yet sent (for tests and the admin overview).
+/// Counts messages not yet sent.
 pub fn pending_count(conn: &mut AnyConnection) -> QueryResult<i64> {
     outbox::table
         .filter(outbox::status.eq(PENDING))
@@ -179,6 +127,16 @@ pub fn pending_count(conn: &mut AnyConnection) -> QueryResult<i64> {
 /// Marks every pending message sent without sending it (demo data only: its decisions would
 /// otherwise mail people who do not exist).
 pub fn mark_all_sent(conn: &mut AnyConnection, now: DateTime<Utc>) -> QueryResult<usize> {
+    diesel::update(
+        jobs_table::table
+            .filter(jobs_table::kind.eq(DELIVER_MAIL))
+            .filter(jobs_table::status.eq(jobs::PENDING)),
+    )
+    .set((
+        jobs_table::status.eq(jobs::DONE),
+        jobs_table::finished_at.eq(db_time(now)),
+    ))
+    .execute(conn)?;
     diesel::update(outbox::table.filter(outbox::status.eq(PENDING)))
         .set((outbox::status.eq(SENT), outbox::sent_at.eq(db_time(now))))
         .execute(conn)

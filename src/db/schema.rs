@@ -171,9 +171,6 @@ diesel::table! {
         body_html -> Text,
         status -> Text,
         attempts -> Integer,
-        next_attempt_at -> Timestamp,
-        locked_by -> Nullable<Text>,
-        locked_until -> Nullable<Timestamp>,
         last_error -> Nullable<Text>,
         created_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
@@ -184,6 +181,35 @@ diesel::table! {
     settings (key) {
         key -> Text,
         value -> Text,
+    }
+}
+
+diesel::table! {
+    jobs (id) {
+        id -> BigInt,
+        kind -> Text,
+        payload -> Text,
+        unique_key -> Nullable<Text>,
+        status -> Text,
+        run_at -> Timestamp,
+        attempts -> Integer,
+        max_attempts -> Integer,
+        locked_by -> Nullable<Text>,
+        locked_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    job_attempts (id) {
+        id -> BigInt,
+        job_id -> BigInt,
+        worker -> Text,
+        started_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+        outcome -> Nullable<Text>,
     }
 }
 
@@ -206,4 +232,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     outbox,
     settings,
+    jobs,
+    job_attempts,
 );

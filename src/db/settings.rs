@@ -60,12 +60,3 @@ pub fn save(conn: &mut AnyConnection, s: &ProgramSettings) -> QueryResult<()> {
     put(conn, "time_zone", &s.time_zone)?;
     put(conn, "protection_days", &s.protection_days.to_string())
 }
-
-/// Admin-added provider domains of one kind ("free" or "disposable").
-pub fn provider_domains(conn: &mut AnyConnection, kind: &str) -> QueryResult<Vec<String>> {
-    use super::schema::email_providers;
-    email_providers::table
-        .filter(email_providers::kind.eq(kind))
-        .select(email_providers::domain)
-        .load(conn)
-}

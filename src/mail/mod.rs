@@ -1,9 +1,9 @@
 //! Email: one typed function per message (`messages`), the lettre transports (`transport`) and
-//! the worker that drains the outbox (`worker`). Handlers never send mail; they queue it.
+//! the job handler that delivers each outbox message (`delivery`). Handlers never send mail; they queue it.
 
+pub mod delivery;
 pub mod messages;
 pub mod transport;
-pub mod worker;
 
 /// A failure to build or deliver a message.
 #[derive(Debug, thiserror::Error)]

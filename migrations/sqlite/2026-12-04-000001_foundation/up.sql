@@ -168,15 +168,12 @@ CREATE TABLE outbox (
     body_html TEXT NOT NULL,
     status TEXT NOT NULL,
     attempts INTEGER NOT NULL DEFAULT 0,
-    next_attempt_at TIMESTAMP NOT NULL,
-    locked_by TEXT,
-    locked_until TIMESTAMP,
     last_error TEXT,
     created_at TIMESTAMP NOT NULL,
     sent_at TIMESTAMP
 );
 CREATE UNIQUE INDEX outbox_message_id ON outbox (message_id);
-CREATE INDEX outbox_due ON outbox (status, next_attempt_at);
+CREATE INDEX outbox_status ON outbox (status, id);
 
 CREATE TABLE settings (
     key TEXT PRIMARY KEY NOT NULL,

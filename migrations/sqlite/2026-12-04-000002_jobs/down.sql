@@ -1,0 +1,2 @@
+DROP TABLE job_attempts;
+DROP TABLE jobs;
