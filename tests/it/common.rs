@@ -39,7 +39,7 @@ pub struct TestApp {
 }
 
 /// A fresh database URL: a temp SQLite file, or a new PostgreSQL database.
-fn fresh_database(data_dir: &std::path::Path) -> String {
+pub fn fresh_database(data_dir: &std::path::Path) -> String {
     match std::env::var("TEST_DATABASE_URL") {
         Ok(admin_url) if !admin_url.is_empty() => {
             let name = format!(

@@ -5,5 +5,7 @@ mod accounts;
 mod admin_manage;
 mod common;
 mod migrations;
+mod multi_instance;
 mod referrals;
 mod security;
+mod smtp;
