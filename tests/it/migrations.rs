@@ -63,12 +63,12 @@ fn an_unreachable_postgres_reports_the_engine_error_and_the_setting() {
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .expect("a free port");
-    let err = referral_portal::db::pool::connect(
+    let Err(err) = referral_portal::db::pool::connect(
         &format!("postgres://nobody:secret@127.0.0.1:{port}/portal"),
         1,
-    )
-    .err()
-    .expect("no server listens there");
+    ) else {
+        panic!("no server listens there");
+    };
     let message = err.to_string();
     assert!(message.contains("DATABASE_URL"), "{message}");
     assert!(!message.contains("invalid connection url"), "{message}");
