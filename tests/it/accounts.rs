@@ -314,3 +314,56 @@ async fn partners_cannot_enter_the_admin_area() {
     assert_eq!(app.get("/admin").await.status, StatusCode::NOT_FOUND);
     assert_eq!(app.get("/admin/audit").await.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn a_session_ends_after_thirty_idle_minutes_and_after_twelve_hours_in_any_case() {
+    let app = spawn_app().await;
+    app.case_fixture();
+    app.login("p.weber@partner-a.example", PASSWORD).await;
+
+    // Active every 20 minutes: still signed in after 11 h 40 m.
+    for _ in 0..35 {
+        app.clock.advance(TimeDelta::minutes(20));
+        assert_eq!(app.get("/partner").await.status, StatusCode::OK);
+    }
+    app.clock.advance(TimeDelta::minutes(21));
+    assert_eq!(
+        app.get("/partner").await.status,
+        StatusCode::SEE_OTHER,
+        "12 h absolute limit"
+    );
+
+    app.login("p.weber@partner-a.example", PASSWORD).await;
+    app.clock.advance(TimeDelta::minutes(31));
+    assert_eq!(
+        app.get("/partner").await.status,
+        StatusCode::SEE_OTHER,
+        "30 min idle limit"
+    );
+}
+
+#[tokio::test]
+async fn the_command_line_creates_the_first_admin_who_can_sign_in() {
+    let app = spawn_app().await;
+    let now = app.clock_now();
+    let clock = referral_portal::clock::ManualClock::new(now);
+    referral_portal::demo::create_admin(
+        &mut app.conn(),
+        "First.Admin@Vendor.example",
+        "First Admin",
+        "a strong first password",
+        &clock,
+    )
+    .expect("created");
+    let again = referral_portal::demo::create_admin(
+        &mut app.conn(),
+        "first.admin@vendor.example",
+        "Again",
+        "a strong first password",
+        &clock,
+    );
+    assert!(again.is_err(), "the address is taken");
+    app.login("first.admin@vendor.example", "a strong first password")
+        .await
+        .assert_redirect("/admin");
+}
