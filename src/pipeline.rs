@@ -355,6 +355,7 @@ fn create(
             from_status: None,
             to_status: Some(Status::Submitted.as_str()),
             note: None,
+            shared_with_partner: true,
         },
         env.now,
     )?;
@@ -374,6 +375,7 @@ fn create(
                 from_status: None,
                 to_status: None,
                 note: Some(&note),
+                shared_with_partner: false,
             },
             env.now,
         )?;

@@ -113,6 +113,7 @@ pub fn decide(
                 from_status: Some(from.as_str()),
                 to_status: Some(to.as_str()),
                 note,
+                shared_with_partner: true,
             },
             actor.now,
         )?;

@@ -91,6 +91,20 @@ diesel::table! {
         warnings -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        score -> Nullable<Integer>,
+        score_reasons -> Text,
+        assigned_rep_id -> Nullable<BigInt>,
+        sla_round -> Integer,
+        routed_at -> Nullable<Timestamp>,
+        first_contact_due_at -> Nullable<Timestamp>,
+        remind_at -> Nullable<Timestamp>,
+        reminded_round -> Nullable<Integer>,
+        escalated_round -> Nullable<Integer>,
+        first_contacted_at -> Nullable<Timestamp>,
+        first_contact_channel -> Nullable<Text>,
+        expected_value_minor -> Nullable<BigInt>,
+        deal_value_minor -> Nullable<BigInt>,
+        lost_reason -> Nullable<Text>,
     }
 }
 
@@ -104,6 +118,7 @@ diesel::table! {
         to_status -> Nullable<Text>,
         note -> Nullable<Text>,
         created_at -> Timestamp,
+        shared_with_partner -> Bool,
     }
 }
 
@@ -213,6 +228,48 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    rep_profiles (user_id) {
+        user_id -> BigInt,
+        available -> Bool,
+        out_of_office_until -> Nullable<Text>,
+        manager_user_id -> Nullable<BigInt>,
+        calendar -> Text,
+        holidays -> Text,
+    }
+}
+
+diesel::table! {
+    rep_pools (id) {
+        id -> BigInt,
+        name -> Text,
+        is_default -> Bool,
+        last_assigned_rep -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    rep_pool_members (id) {
+        id -> BigInt,
+        pool_id -> BigInt,
+        rep_user_id -> BigInt,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    routing_rules (id) {
+        id -> BigInt,
+        position -> Integer,
+        pool_id -> BigInt,
+        countries -> Text,
+        regions -> Text,
+        min_score -> Nullable<Integer>,
+        max_score -> Nullable<Integer>,
+    }
+}
+
 diesel::joinable!(users -> organisations (organisation_id));
 diesel::joinable!(referrals -> organisations (organisation_id));
 diesel::joinable!(referral_events -> referrals (referral_id));
@@ -234,4 +291,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     settings,
     jobs,
     job_attempts,
+    rep_profiles,
+    rep_pools,
+    rep_pool_members,
+    routing_rules,
 );
