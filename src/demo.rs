@@ -196,7 +196,7 @@ pub fn fill_if_empty(conn: &mut AnyConnection, clock: &dyn Clock) -> Result<bool
                 now: *when + TimeDelta::hours(5),
                 partner_link_base: "/partner/referrals/",
             };
-            review::decide(conn, *id, decision, note, &actor)?;
+            review::decide(conn, *id, decision, note, None, &actor)?;
         }
     }
     // A few attempts that first-to-register protection blocks, for the conflicts page.

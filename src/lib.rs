@@ -7,6 +7,7 @@ pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod error;
+mod extractor_errors;
 pub mod invites;
 pub mod jobs;
 pub mod mail;
@@ -143,7 +144,10 @@ pub fn build(
             .build();
         App::new()
             .app_data(aw::Data::new(state.clone()))
-            .app_data(aw::FormConfig::default().limit(64 * 1024))
+            .app_data(extractor_errors::form())
+            .app_data(extractor_errors::query())
+            .app_data(extractor_errors::path())
+            .app_data(aw::PayloadConfig::new(extractor_errors::BODY_LIMIT))
             .route(
                 "/static/portal.css",
                 aw::get().to(|| async {

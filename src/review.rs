@@ -80,11 +80,14 @@ pub enum ReviewError {
 }
 
 /// Applies a decision, emails the submitter with the note, and records it.
+/// `shown` is the status the admin saw when deciding; if the referral moved on meanwhile
+/// (another admin decided), nothing changes.
 pub fn decide(
     conn: &mut AnyConnection,
     referral_id: i64,
     decision: Decision,
     note: Option<&str>,
+    shown: Option<Status>,
     actor: &Actor,
 ) -> Result<Option<DecisionOutcome>, ReviewError> {
     let note = note.map(str::trim).filter(|n| !n.is_empty());
@@ -95,8 +98,9 @@ pub fn decide(
         let Some(referral) = referrals::find(conn, referral_id)? else {
             return Ok(None);
         };
-        let Some(from) =
-            Status::parse(&referral.status).filter(|s| decision.allowed_from().contains(s))
+        let Some(from) = Status::parse(&referral.status)
+            .filter(|s| decision.allowed_from().contains(s))
+            .filter(|s| shown.is_none_or(|seen| seen == *s))
         else {
             return Ok(Some(DecisionOutcome::NotApplicable));
         };

@@ -30,6 +30,7 @@ pub struct ReferralPage {
     r: Referral,
     status_label: String,
     seniority: &'static str,
+    urgency: Option<&'static str>,
     deal_size: Option<String>,
     submitted: String,
     timeline: Vec<TimelineEntry>,
@@ -39,6 +40,13 @@ pub struct ReferralPage {
 pub fn money(minor: Option<i64>, currency: &str) -> Option<String> {
     let currency = crate::domain::Currency::parse(currency).ok()?;
     minor.map(|m| Money::new(m, currency).format())
+}
+
+/// The label of a stored urgency ("this_quarter" → "This quarter").
+pub fn urgency_label(stored: Option<&str>) -> Option<&'static str> {
+    stored
+        .and_then(|u| u.parse::<crate::domain::Urgency>().ok())
+        .map(|u| u.label())
 }
 
 pub fn event_title(kind: &str, to_status: Option<&str>) -> String {
@@ -90,6 +98,7 @@ pub async fn show_referral(
             .parse::<Seniority>()
             .map(|s| s.label())
             .unwrap_or(""),
+        urgency: urgency_label(r.urgency.as_deref()),
         deal_size: money(r.deal_size_minor, &r.currency),
         submitted: local(r.created_at, &user.time_zone),
         timeline,

@@ -67,7 +67,11 @@ impl SubmitReferralForm {
             pain: self.pain.clone(),
             urgency: self.urgency.clone(),
             deal_size: self.deal_size.clone(),
-            consent: self.consent.is_some(),
+            // Only the checkbox's own value counts as the statement.
+            consent: matches!(
+                self.consent.as_deref().map(str::trim),
+                Some("yes" | "on" | "true")
+            ),
         }
     }
 }

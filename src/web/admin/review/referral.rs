@@ -32,6 +32,7 @@ pub struct AdminReferralPage {
     submitter: String,
     status_label: String,
     seniority: &'static str,
+    urgency: Option<&'static str>,
     deal_size: Option<String>,
     submitted: String,
     protected_until: Option<String>,
@@ -78,6 +79,7 @@ async fn render(
             .parse::<Seniority>()
             .map(|s| s.label())
             .unwrap_or(""),
+        urgency: crate::web::partner::urgency_label(r.urgency.as_deref()),
         deal_size: crate::web::partner::money(r.deal_size_minor, &r.currency),
         submitted: local(r.created_at, tz),
         protected_until: r.protected_until.map(|t| local(t, tz)),
@@ -131,6 +133,9 @@ pub struct DecisionForm {
     decision: String,
     #[serde(default)]
     note: String,
+    /// The status the admin saw; a decision on a referral that moved on meanwhile is refused.
+    #[serde(default)]
+    shown_status: String,
 }
 
 pub async fn decide_referral(
@@ -153,6 +158,7 @@ pub async fn decide_referral(
     let now = state.now();
     let user_id = user.id;
     let note = form.note.clone();
+    let shown = Status::parse(&form.shown_status);
     let outcome = state
         .db(move |conn| {
             let actor = Actor {
@@ -161,7 +167,8 @@ pub async fn decide_referral(
                 now,
                 partner_link_base: &link_base,
             };
-            review::decide(conn, id, decision, Some(&note), &actor).map_err(AppError::internal)
+            review::decide(conn, id, decision, Some(&note), shown, &actor)
+                .map_err(AppError::internal)
         })
         .await?;
     match outcome {
@@ -172,7 +179,11 @@ pub async fn decide_referral(
             render(&state, ctx, &user, id, errors, form.decision, form.note).await
         }
         Some(DecisionOutcome::NotApplicable) => {
-            FlashMessage::warning("This referral was already decided; nothing changed.").send();
+            FlashMessage::warning(
+                "This referral was decided meanwhile, so your decision was not applied. \
+                 Check its current status below.",
+            )
+            .send();
             Ok(see_other(&format!("/admin/referrals/{id}")))
         }
         Some(DecisionOutcome::Done(status)) => {
