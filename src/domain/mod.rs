@@ -10,6 +10,9 @@ pub mod intake;
 pub mod money;
 pub mod phone;
 pub mod providers;
+pub mod routing;
+pub mod scoring;
+pub mod sla;
 pub mod text;
 pub mod title;
 
@@ -30,4 +33,13 @@ pub use intake::{
 pub use money::{Currency, Money, MoneyError, percent_share, split_by_shares};
 pub use phone::{PhoneError, normalise_phone};
 pub use providers::{DomainClass, ProviderLists};
+pub use routing::{
+    PoolId, Region, RegionError, RepAvailability, RoutingRule, RoutingRuleError, choose_pool,
+    next_rep,
+};
+pub use scoring::{Score, ScoreInput, ScoreReason, ScoringRules, ScoringRulesError, score};
+pub use sla::{
+    CalendarError, SlaPolicy, SlaPolicyError, SlaSchedule, WorkingCalendar, add_business_time,
+    business_time_between, sla_schedule,
+};
 pub use title::{Seniority, SeniorityError, seniority_of};
