@@ -9,6 +9,7 @@ pub mod jobs;
 pub mod outbox;
 pub mod pool;
 pub mod referrals;
+pub mod routing;
 pub mod schema;
 pub mod sessions;
 pub mod settings;
