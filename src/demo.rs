@@ -195,6 +195,7 @@ pub fn fill_if_empty(conn: &mut AnyConnection, clock: &dyn Clock) -> Result<bool
                 client_addr: "demo",
                 now: *when + TimeDelta::hours(5),
                 partner_link_base: "/partner/referrals/",
+                rep_link_base: "/rep/referrals/",
             };
             review::decide(conn, *id, decision, note, None, &actor)?;
         }

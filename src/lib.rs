@@ -1,6 +1,7 @@
 //! Partner referral portal: the library behind the `referral-portal` binary. `build` takes an
 //! already-bound listener so tests can serve on port 0.
 
+pub mod assignment;
 pub mod clock;
 pub mod config;
 pub mod db;
@@ -118,7 +119,19 @@ pub fn build(
         },
         mail_wake.clone(),
     )
-    .handle(db::outbox::DELIVER_MAIL, Arc::new(deliver_mail));
+    .handle(db::outbox::DELIVER_MAIL, Arc::new(deliver_mail))
+    .handle(
+        assignment::SLA_REMINDER,
+        Arc::new(assignment::jobs::SlaReminder {
+            rep_link_base: config.link("/rep/referrals/"),
+        }),
+    )
+    .handle(
+        assignment::SLA_ESCALATION,
+        Arc::new(assignment::jobs::SlaEscalation {
+            rep_link_base: config.link("/rep/referrals/"),
+        }),
+    );
     tokio::spawn(runner.run());
 
     let key = Key::from(config.secret_key.bytes());

@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::assignment::{self, RouteContext, RouteReason};
 use crate::db::audit::{self, AuditEntry};
 use crate::db::referrals::{self, NewEvent, Status};
 use crate::db::{AnyConnection, accounts, conflicts, outbox, write_tx};
@@ -58,6 +59,8 @@ pub struct Actor<'a> {
     pub now: DateTime<Utc>,
     /// Absolute URL of `/partner/referrals/`, for the submitter's email.
     pub partner_link_base: &'a str,
+    /// Absolute URL of `/rep/referrals/`, for the rep's assignment email.
+    pub rep_link_base: &'a str,
 }
 
 /// The result of a decision.
@@ -77,6 +80,8 @@ pub enum ReviewError {
     Mail(#[from] MailError),
     #[error(transparent)]
     Pipeline(#[from] pipeline::PipelineError),
+    #[error(transparent)]
+    Assign(#[from] assignment::AssignError),
 }
 
 /// Applies a decision, emails the submitter with the note, and records it.
@@ -146,11 +151,18 @@ pub fn decide(
             },
             actor.now,
         )?;
-        tracing::info!(
-            referral.id = referral.id,
-            status = to.as_str(),
-            "referral decided"
-        );
+        if to == Status::Accepted
+            && let Some(accepted) = referrals::find(conn, referral.id)?
+        {
+            let ctx = RouteContext {
+                actor_user_id: Some(actor.user_id),
+                client_addr: actor.client_addr,
+                now: actor.now,
+                rep_link_base: actor.rep_link_base,
+            };
+            assignment::route(conn, &accepted, RouteReason::Accepted, &ctx)?;
+        }
+        tracing::info!(referral.id = referral.id, status = to.as_str(), "referral decided");
         Ok(Some(DecisionOutcome::Done(to)))
     })
 }

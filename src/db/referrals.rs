@@ -172,6 +172,14 @@ pub fn insert(conn: &mut AnyConnection, new: &NewReferral) -> QueryResult<Referr
         .get_result(conn)
 }
 
+/// Stores a referral's fit score and its explanation.
+pub fn set_score(conn: &mut AnyConnection, id: i64, score: i32, reasons: &str) -> QueryResult<()> {
+    diesel::update(referrals::table.find(id))
+        .set((referrals::score.eq(score), referrals::score_reasons.eq(reasons)))
+        .execute(conn)
+        .map(|_| ())
+}
+
 /// A referral as an admin sees it: any organisation.
 pub fn find(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<Referral>> {
     referrals::table.find(id).first(conn).optional()

@@ -155,6 +155,7 @@ pub async fn decide_referral(
     };
     let addr = state.client_addr(&req);
     let link_base = state.config.link("/partner/referrals/");
+    let rep_link_base = state.config.link("/rep/referrals/");
     let now = state.now();
     let user_id = user.id;
     let note = form.note.clone();
@@ -166,6 +167,7 @@ pub async fn decide_referral(
                 client_addr: &addr,
                 now,
                 partner_link_base: &link_base,
+                rep_link_base: &rep_link_base,
             };
             review::decide(conn, id, decision, Some(&note), shown, &actor)
                 .map_err(AppError::internal)
