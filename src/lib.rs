@@ -15,6 +15,7 @@ pub mod mail;
 pub mod passwords;
 pub mod pipeline;
 pub mod review;
+pub mod stages;
 pub mod telemetry;
 pub mod web;
 
@@ -89,7 +90,7 @@ pub fn build(
     clock: SharedClock,
     http_workers: usize,
 ) -> Result<Application, StartError> {
-    let pool = db::pool::connect(config.database_url(), 8)?;
+    let pool = db::pool::connect(config.database_url(), config.db_pool_size)?;
     let port = listener
         .local_addr()
         .map_err(|e| StartError::Io("the listener".into(), e))?

@@ -93,7 +93,10 @@ impl IntakeSettings {
     }
 
     fn score(&self, valid: &ValidReferral, existing_customer: bool) -> Score {
-        let email_class = valid.email.as_ref().map(|e| self.providers.classify(e.domain()));
+        let email_class = valid
+            .email
+            .as_ref()
+            .map(|e| self.providers.classify(e.domain()));
         domain::score(
             &self.scoring,
             &ScoreInput::from_referral(valid, email_class, existing_customer),
@@ -279,7 +282,13 @@ fn auto_accept(
     score: u8,
     env: &IntakeEnv,
 ) -> Result<(), PipelineError> {
-    if !referrals::transition(conn, referral.id, Status::Submitted, Status::Accepted, env.now)? {
+    if !referrals::transition(
+        conn,
+        referral.id,
+        Status::Submitted,
+        Status::Accepted,
+        env.now,
+    )? {
         return Ok(());
     }
     referrals::add_event(
@@ -290,20 +299,29 @@ fn auto_accept(
             kind: "status_changed",
             from_status: Some(Status::Submitted.as_str()),
             to_status: Some(Status::Accepted.as_str()),
-            note: Some(&format!("Accepted automatically with a fit score of {score}.")),
+            note: Some(&format!(
+                "Accepted automatically with a fit score of {score}."
+            )),
             shared_with_partner: true,
         },
         env.now,
     )?;
     if let Some(accepted) = referrals::find(conn, referral.id)? {
-        let rep_link_base = env.referral_link_base.replace("/partner/referrals/", "/rep/referrals/");
+        let rep_link_base = env
+            .referral_link_base
+            .replace("/partner/referrals/", "/rep/referrals/");
         let ctx = crate::assignment::RouteContext {
             actor_user_id: None,
             client_addr: &env.client_addr,
             now: env.now,
             rep_link_base: &rep_link_base,
         };
-        crate::assignment::route(conn, &accepted, crate::assignment::RouteReason::Accepted, &ctx)?;
+        crate::assignment::route(
+            conn,
+            &accepted,
+            crate::assignment::RouteReason::Accepted,
+            &ctx,
+        )?;
     }
     Ok(())
 }
@@ -418,7 +436,12 @@ fn create(
     };
     let referral = referrals::insert(conn, &new)?;
     let reasons: Vec<String> = score.reasons.iter().map(ToString::to_string).collect();
-    referrals::set_score(conn, referral.id, i32::from(score.value), &reasons.join("\n"))?;
+    referrals::set_score(
+        conn,
+        referral.id,
+        i32::from(score.value),
+        &reasons.join("\n"),
+    )?;
     referrals::add_event(
         conn,
         &NewEvent {

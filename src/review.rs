@@ -162,7 +162,11 @@ pub fn decide(
             };
             assignment::route(conn, &accepted, RouteReason::Accepted, &ctx)?;
         }
-        tracing::info!(referral.id = referral.id, status = to.as_str(), "referral decided");
+        tracing::info!(
+            referral.id = referral.id,
+            status = to.as_str(),
+            "referral decided"
+        );
         Ok(Some(DecisionOutcome::Done(to)))
     })
 }

@@ -30,12 +30,21 @@ fn parse_payload(job: &Job) -> Result<(i64, i32), JobError> {
         .payload
         .split_once(':')
         .ok_or_else(|| JobError(format!("bad SLA payload {:?}", job.payload)))?;
-    let id = id.parse().map_err(|_| JobError(format!("bad referral id in {:?}", job.payload)))?;
-    let round = round.parse().map_err(|_| JobError(format!("bad round in {:?}", job.payload)))?;
+    let id = id
+        .parse()
+        .map_err(|_| JobError(format!("bad referral id in {:?}", job.payload)))?;
+    let round = round
+        .parse()
+        .map_err(|_| JobError(format!("bad round in {:?}", job.payload)))?;
     Ok((id, round))
 }
 
-fn internal_event(conn: &mut AnyConnection, referral_id: i64, note: &str, now: chrono::DateTime<chrono::Utc>) -> diesel::QueryResult<()> {
+fn internal_event(
+    conn: &mut AnyConnection,
+    referral_id: i64,
+    note: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> diesel::QueryResult<()> {
     referrals::add_event(
         conn,
         &NewEvent {
@@ -51,7 +60,13 @@ fn internal_event(conn: &mut AnyConnection, referral_id: i64, note: &str, now: c
     )
 }
 
-fn audit_sla(conn: &mut AnyConnection, action: &str, referral_id: i64, round: i32, now: chrono::DateTime<chrono::Utc>) -> diesel::QueryResult<()> {
+fn audit_sla(
+    conn: &mut AnyConnection,
+    action: &str,
+    referral_id: i64,
+    round: i32,
+    now: chrono::DateTime<chrono::Utc>,
+) -> diesel::QueryResult<()> {
     audit::record(
         conn,
         &AuditEntry {
@@ -66,13 +81,26 @@ fn audit_sla(conn: &mut AnyConnection, action: &str, referral_id: i64, round: i3
     )
 }
 
-fn remind(conn: &mut AnyConnection, id: i64, round: i32, link_base: &str, now: chrono::DateTime<chrono::Utc>) -> Result<(), JobError> {
+fn remind(
+    conn: &mut AnyConnection,
+    id: i64,
+    round: i32,
+    link_base: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), JobError> {
     write_tx(conn, |conn| {
-        let Some(referral) = referrals::find(conn, id)? else { return Ok(()) };
-        if referral.status != Status::Accepted.as_str() || !routing::mark_reminded(conn, id, round)? {
+        let Some(referral) = referrals::find(conn, id)? else {
+            return Ok(());
+        };
+        if referral.status != Status::Accepted.as_str() || !routing::mark_reminded(conn, id, round)?
+        {
             return Ok(());
         }
-        let Some(rep) = referral.assigned_rep_id.map(|r| accounts::user(conn, r)).transpose()? else {
+        let Some(rep) = referral
+            .assigned_rep_id
+            .map(|r| accounts::user(conn, r))
+            .transpose()?
+        else {
             return Ok(());
         };
         let due = referral
@@ -90,7 +118,12 @@ fn remind(conn: &mut AnyConnection, id: i64, round: i32, link_base: &str, now: c
             },
         )?;
         outbox::enqueue(conn, &mail, now)?;
-        internal_event(conn, id, &format!("Reminder sent to {}", rep.display_name), now)?;
+        internal_event(
+            conn,
+            id,
+            &format!("Reminder sent to {}", rep.display_name),
+            now,
+        )?;
         audit_sla(conn, "sla_reminder_sent", id, round, now)?;
         tracing::info!(referral.id = id, round, "SLA reminder queued");
         Ok::<_, crate::error::AppError>(())
@@ -98,13 +131,25 @@ fn remind(conn: &mut AnyConnection, id: i64, round: i32, link_base: &str, now: c
     .map_err(|e| JobError::from_error(&e))
 }
 
-fn escalate(conn: &mut AnyConnection, id: i64, round: i32, link_base: &str, now: chrono::DateTime<chrono::Utc>) -> Result<(), JobError> {
+fn escalate(
+    conn: &mut AnyConnection,
+    id: i64,
+    round: i32,
+    link_base: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), JobError> {
     write_tx(conn, |conn| {
-        let Some(referral) = referrals::find(conn, id)? else { return Ok(()) };
-        if referral.status != Status::Accepted.as_str() || !routing::mark_escalated(conn, id, round)? {
+        let Some(referral) = referrals::find(conn, id)? else {
+            return Ok(());
+        };
+        if referral.status != Status::Accepted.as_str()
+            || !routing::mark_escalated(conn, id, round)?
+        {
             return Ok(());
         }
-        let Some(rep_id) = referral.assigned_rep_id else { return Ok(()) };
+        let Some(rep_id) = referral.assigned_rep_id else {
+            return Ok(());
+        };
         let rep = accounts::user(conn, rep_id)?;
         let manager = routing::rep(conn, rep_id)?
             .and_then(|r| r.profile.manager_user_id)
@@ -122,18 +167,39 @@ fn escalate(conn: &mut AnyConnection, id: i64, round: i32, link_base: &str, now:
                     rep_name: rep.display_name.clone(),
                     prospect_name: referral.prospect_name(),
                     company: referral.company.clone(),
-                    link: format!("{}{id}", link_base.replace("/rep/referrals/", "/admin/referrals/")),
+                    link: format!(
+                        "{}{id}",
+                        link_base.replace("/rep/referrals/", "/admin/referrals/")
+                    ),
                 },
             )?;
             outbox::enqueue(conn, &mail, now)?;
         }
-        internal_event(conn, id, &format!("First-contact deadline missed by {}; escalated", rep.display_name), now)?;
+        internal_event(
+            conn,
+            id,
+            &format!(
+                "First-contact deadline missed by {}; escalated",
+                rep.display_name
+            ),
+            now,
+        )?;
         audit_sla(conn, "sla_escalated", id, round, now)?;
         tracing::info!(referral.id = id, round, "SLA breached and escalated");
         if settings::load_routing(conn)?.reassign_after_escalation {
-            let ctx = RouteContext { actor_user_id: None, client_addr: "sla", now, rep_link_base: link_base };
-            route(conn, &referral, RouteReason::Reassigned { from_rep: rep_id }, &ctx)
-                .map_err(|e| crate::error::AppError::internal(e))?;
+            let ctx = RouteContext {
+                actor_user_id: None,
+                client_addr: "sla",
+                now,
+                rep_link_base: link_base,
+            };
+            route(
+                conn,
+                &referral,
+                RouteReason::Reassigned { from_rep: rep_id },
+                &ctx,
+            )
+            .map_err(crate::error::AppError::internal)?;
         }
         Ok::<_, crate::error::AppError>(())
     })
@@ -146,7 +212,8 @@ impl JobHandler for SlaReminder {
             let (id, round) = parse_payload(job)?;
             let link = self.rep_link_base.clone();
             let now = ctx.clock.now();
-            ctx.db(move |conn| remind(conn, id, round, &link, now)).await
+            ctx.db(move |conn| remind(conn, id, round, &link, now))
+                .await
         })
     }
 }
@@ -157,7 +224,8 @@ impl JobHandler for SlaEscalation {
             let (id, round) = parse_payload(job)?;
             let link = self.rep_link_base.clone();
             let now = ctx.clock.now();
-            ctx.db(move |conn| escalate(conn, id, round, &link, now)).await
+            ctx.db(move |conn| escalate(conn, id, round, &link, now))
+                .await
         })
     }
 }

@@ -89,7 +89,10 @@ fn domain_rules(conn: &mut AnyConnection) -> diesel::QueryResult<Vec<RoutingRule
         .into_iter()
         .map(|r| RoutingRule {
             pool: PoolId(r.pool_id),
-            countries: split(&r.countries).into_iter().map(|c| c.to_uppercase()).collect(),
+            countries: split(&r.countries)
+                .into_iter()
+                .map(|c| c.to_uppercase())
+                .collect(),
             regions: split(&r.regions)
                 .iter()
                 .filter_map(|g| g.parse::<Region>().ok())
@@ -149,11 +152,20 @@ pub fn route(
             };
             let default = routing::default_pool(conn)?;
             let rules = domain_rules(conn)?;
-            let score = referral.score.and_then(|s| u8::try_from(s).ok()).unwrap_or(0);
+            let score = referral
+                .score
+                .and_then(|s| u8::try_from(s).ok())
+                .unwrap_or(0);
             let mut found = None;
             if let Some(default) = &default {
-                let pool = choose_pool(&rules, PoolId(default.id), referral.country.as_deref(), score);
-                found = pick_in_pool(conn, pool.0, exclude, ctx.now)?.map(|(r, p)| (r, p, Some(pool.0)));
+                let pool = choose_pool(
+                    &rules,
+                    PoolId(default.id),
+                    referral.country.as_deref(),
+                    score,
+                );
+                found = pick_in_pool(conn, pool.0, exclude, ctx.now)?
+                    .map(|(r, p)| (r, p, Some(pool.0)));
                 if found.is_none() && pool.0 != default.id {
                     found = pick_in_pool(conn, default.id, exclude, ctx.now)?
                         .map(|(r, p)| (r, p, Some(default.id)));
@@ -176,7 +188,10 @@ pub fn route(
             },
             ctx.now,
         )?;
-        tracing::warn!(referral.id = referral.id, "referral not routed: no rep available");
+        tracing::warn!(
+            referral.id = referral.id,
+            "referral not routed: no rep available"
+        );
         return Ok(None);
     };
 
@@ -223,7 +238,8 @@ pub fn route(
         ctx.now,
     )?;
     let partner = accounts::organisation(conn, referral.organisation_id)?.name;
-    let due_local = crate::web::time::local(crate::db::db_time(schedule.due_at), &rep.user.time_zone);
+    let due_local =
+        crate::web::time::local(crate::db::db_time(schedule.due_at), &rep.user.time_zone);
     let mail = messages::referral_assigned(
         &rep.user.email,
         &messages::ReferralAssigned {
@@ -251,7 +267,12 @@ pub fn route(
         },
         ctx.now,
     )?;
-    tracing::info!(referral.id = referral.id, rep.id = rep.user.id, round, "referral routed");
+    tracing::info!(
+        referral.id = referral.id,
+        rep.id = rep.user.id,
+        round,
+        "referral routed"
+    );
     Ok(Some(rep))
 }
 

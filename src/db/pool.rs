@@ -93,6 +93,8 @@ pub fn connect(database_url: &str, max_size: u32) -> Result<DbPool, DbError> {
     let manager = ConnectionManager::<AnyConnection>::new(url);
     let pool = Pool::builder()
         .max_size(max_size)
+        // Open connections as needed rather than all at start.
+        .min_idle(Some(1))
         .connection_customizer(Box::new(SqliteSettings))
         .build(manager)
         .map_err(DbError::Pool)?;

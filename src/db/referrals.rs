@@ -175,7 +175,10 @@ pub fn insert(conn: &mut AnyConnection, new: &NewReferral) -> QueryResult<Referr
 /// Stores a referral's fit score and its explanation.
 pub fn set_score(conn: &mut AnyConnection, id: i64, score: i32, reasons: &str) -> QueryResult<()> {
     diesel::update(referrals::table.find(id))
-        .set((referrals::score.eq(score), referrals::score_reasons.eq(reasons)))
+        .set((
+            referrals::score.eq(score),
+            referrals::score_reasons.eq(reasons),
+        ))
         .execute(conn)
         .map(|_| ())
 }

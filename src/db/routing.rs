@@ -169,7 +169,11 @@ pub fn pool_members(conn: &mut AnyConnection, pool_id: i64) -> QueryResult<Vec<i
 }
 
 /// Replaces a pool's members with `rep_ids`, in that order.
-pub fn set_pool_members(conn: &mut AnyConnection, pool_id: i64, rep_ids: &[i64]) -> QueryResult<()> {
+pub fn set_pool_members(
+    conn: &mut AnyConnection,
+    pool_id: i64,
+    rep_ids: &[i64],
+) -> QueryResult<()> {
     diesel::delete(rep_pool_members::table.filter(rep_pool_members::pool_id.eq(pool_id)))
         .execute(conn)?;
     for (position, rep_id) in rep_ids.iter().enumerate() {

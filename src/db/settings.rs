@@ -104,8 +104,16 @@ pub fn load_routing(conn: &mut AnyConnection) -> QueryResult<RoutingSettings> {
 }
 
 pub fn save_routing(conn: &mut AnyConnection, s: &RoutingSettings) -> QueryResult<()> {
-    put(conn, "sla_first_contact_minutes", &s.first_contact_minutes.to_string())?;
-    put(conn, "sla_remind_before_minutes", &s.remind_before_minutes.to_string())?;
+    put(
+        conn,
+        "sla_first_contact_minutes",
+        &s.first_contact_minutes.to_string(),
+    )?;
+    put(
+        conn,
+        "sla_remind_before_minutes",
+        &s.remind_before_minutes.to_string(),
+    )?;
     match s.auto_accept_score {
         Some(score) => put(conn, "auto_accept_score", &score.to_string())?,
         None => {
@@ -115,7 +123,11 @@ pub fn save_routing(conn: &mut AnyConnection, s: &RoutingSettings) -> QueryResul
     put(
         conn,
         "reassign_after_escalation",
-        if s.reassign_after_escalation { "true" } else { "false" },
+        if s.reassign_after_escalation {
+            "true"
+        } else {
+            "false"
+        },
     )?;
     put(conn, "scoring_rules", &s.scoring_rules)
 }

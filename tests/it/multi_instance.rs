@@ -33,7 +33,12 @@ fn free_port() -> u16 {
         .expect("a free port")
 }
 
-fn start_instance(database_url: &str, smtp_url: &str, secret: &str) -> Instance {
+fn start_instance(
+    database_url: &str,
+    smtp_url: &str,
+    secret: &str,
+    jar: &std::sync::Arc<reqwest::cookie::Jar>,
+) -> Instance {
     let port = free_port();
     let data_dir = tempfile::tempdir().expect("temp dir").keep();
     let child = Command::new(env!("CARGO_BIN_EXE_referral-portal"))
@@ -51,9 +56,11 @@ fn start_instance(database_url: &str, smtp_url: &str, secret: &str) -> Instance 
         .stderr(Stdio::null())
         .spawn()
         .expect("start a portal process");
+    // One browser for all instances: sessions live in the shared database and cookies are
+    // signed with the shared key, so a sign-in on one instance holds on the others.
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
-        .cookie_store(true)
+        .cookie_provider(jar.clone())
         .build()
         .expect("client");
     Instance {
@@ -79,30 +86,41 @@ async fn wait_until_up(instance: &Instance) {
     panic!("{} did not come up", instance.base);
 }
 
-async fn request_reset(instance: &Instance, email: &str) {
+async fn csrf_token(instance: &Instance, path: &str) -> String {
     let page = instance
         .client
-        .get(format!("{}/password/forgot", instance.base))
+        .get(format!("{}{path}", instance.base))
         .send()
         .await
         .expect("GET")
         .text()
         .await
         .expect("body");
-    let token = scraper::Html::parse_document(&page)
+    scraper::Html::parse_document(&page)
         .select(&scraper::Selector::parse("input[name=csrf_token]").expect("selector"))
         .next()
         .and_then(|e| e.value().attr("value").map(str::to_owned))
-        .expect("csrf token");
-    let status = instance
+        .expect("csrf token")
+}
+
+async fn post(instance: &Instance, path: &str, fields: &[(&str, &str)]) {
+    let token = csrf_token(instance, "/password/forgot").await;
+    let mut all = vec![("csrf_token", token.as_str())];
+    all.extend_from_slice(fields);
+    let response = instance
         .client
-        .post(format!("{}/password/forgot", instance.base))
-        .form(&[("csrf_token", token.as_str()), ("email", email)])
+        .post(format!("{}{path}", instance.base))
+        .form(&all)
         .send()
         .await
-        .expect("POST")
-        .status();
-    assert_eq!(status, reqwest::StatusCode::SEE_OTHER);
+        .expect("POST");
+    let status = response.status();
+    let body = response.text().await.unwrap_or_default();
+    assert_eq!(
+        status,
+        reqwest::StatusCode::SEE_OTHER,
+        "POST {path}: {body}"
+    );
 }
 
 #[tokio::test]
@@ -117,44 +135,56 @@ async fn three_instances_deliver_every_mail_once_even_when_one_is_killed() {
     let scratch = tempfile::tempdir().expect("temp dir");
     let database_url = crate::common::fresh_database(scratch.path());
     let pool = referral_portal::db::pool::connect(&database_url, 4).expect("migrate");
-    let hash = referral_portal::passwords::hash("not used here at all").expect("hash");
-    let now = chrono::Utc::now();
-    let recipients: Vec<String> = (0..MAILS / 6)
-        .map(|i| format!("user{i}@partner-a.example"))
-        .collect();
-    {
-        let mut conn = pool.get().expect("conn");
-        for email in &recipients {
-            accounts::insert_user(
-                &mut conn,
-                &NewUser {
-                    email,
-                    display_name: "Someone",
-                    role: Role::Admin.as_str(),
-                    organisation_id: None,
-                    password_hash: Some(&hash),
-                    active: true,
-                    time_zone: "UTC",
-                    created_at: db_time(now),
-                },
-            )
-            .expect("user");
-        }
-    }
+    let hash = referral_portal::passwords::hash("the admin's password").expect("hash");
+    accounts::insert_user(
+        &mut pool.get().expect("conn"),
+        &NewUser {
+            email: "admin@vendor.example",
+            display_name: "Admin",
+            role: Role::Admin.as_str(),
+            organisation_id: None,
+            password_hash: Some(&hash),
+            active: true,
+            time_zone: "UTC",
+            created_at: db_time(chrono::Utc::now()),
+        },
+    )
+    .expect("admin");
     let sink = SmtpSink::start(Duration::from_millis(15)).await;
     let secret = referral_portal::config::SecretKey::generate();
     let secret = hex::encode(secret.bytes());
+    let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
     let mut instances: Vec<Instance> = (0..INSTANCES)
-        .map(|_| start_instance(&database_url, &sink.url(), &secret))
+        .map(|_| start_instance(&database_url, &sink.url(), &secret, &jar))
         .collect();
     for instance in &instances {
         wait_until_up(instance).await;
     }
     let killed_pid = instances[0].child.id();
 
-    // Queue the mail through real requests, spread over the three instances.
+    // Queue the mail through real requests, spread over the three instances: the admin
+    // invites colleagues, and each invitation is an email.
+    post(
+        &instances[0],
+        "/login",
+        &[
+            ("email", "admin@vendor.example"),
+            ("password", "the admin's password"),
+        ],
+    )
+    .await;
     for i in 0..MAILS {
-        request_reset(&instances[i % INSTANCES], &recipients[i % recipients.len()]).await;
+        let email = format!("colleague{i}@vendor.example");
+        post(
+            &instances[i % INSTANCES],
+            "/admin/users",
+            &[
+                ("email", &email),
+                ("display_name", "Colleague"),
+                ("role", "rep"),
+            ],
+        )
+        .await;
     }
     // Kill the first instance while it is sending.
     let started = Instant::now();
@@ -193,7 +223,7 @@ async fn three_instances_deliver_every_mail_once_even_when_one_is_killed() {
     let mut arrivals: HashMap<String, usize> = HashMap::new();
     for received in sink.received() {
         assert_eq!(received.recipients.len(), 1);
-        assert!(received.data.contains("/password/reset/"));
+        assert!(received.data.contains("/invitation/"));
         *arrivals.entry(received.message_id).or_default() += 1;
     }
     let killed_marker = format!("-{killed_pid}-");

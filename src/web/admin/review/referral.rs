@@ -42,6 +42,12 @@ pub struct AdminReferralPage {
     errors: Errors,
     decision: String,
     note: String,
+    score_reasons: Vec<String>,
+    rep_name: Option<String>,
+    due: Option<String>,
+    contacted: Option<String>,
+    reps: Vec<(i64, String)>,
+    can_assign: bool,
 }
 
 async fn render(
@@ -61,10 +67,19 @@ async fn render(
             let partner = accounts::organisation(conn, r.organisation_id)?.name;
             let submitter = accounts::user(conn, r.submitted_by)?;
             let events = referrals::events(conn, id)?;
-            Ok(Some((r, partner, submitter, events)))
+            let reps: Vec<(i64, String)> = crate::db::routing::reps(conn)?
+                .into_iter()
+                .filter(|rep| rep.active())
+                .map(|rep| (rep.user.id, rep.user.display_name))
+                .collect();
+            let rep_name = r
+                .assigned_rep_id
+                .map(|id| accounts::user(conn, id).map(|u| u.display_name))
+                .transpose()?;
+            Ok(Some((r, partner, submitter, events, reps, rep_name)))
         })
         .await?;
-    let Some((r, partner, submitter, events)) = found else {
+    let Some((r, partner, submitter, events, reps, rep_name)) = found else {
         return Err(AppError::NotFound);
     };
     let status = Status::parse(&r.status);
@@ -97,6 +112,17 @@ async fn render(
         errors,
         decision,
         note,
+        score_reasons: r.score_reasons.lines().map(str::to_owned).collect(),
+        rep_name,
+        due: r.first_contact_due_at.map(|d| local(d, tz)),
+        contacted: r.first_contacted_at.map(|d| local(d, tz)),
+        reps,
+        can_assign: matches!(
+            status,
+            Some(
+                Status::Accepted | Status::Contacted | Status::MeetingBooked | Status::Opportunity
+            )
+        ),
         r,
     };
     let code = if page.errors.is_empty() {
@@ -194,4 +220,59 @@ pub async fn decide_referral(
             Ok(see_other(&format!("/admin/referrals/{id}")))
         }
     }
+}
+
+#[derive(Deserialize)]
+pub struct AssignForm {
+    #[serde(default)]
+    rep_id: String,
+}
+
+/// An admin hands the referral to a chosen rep; a new SLA round starts.
+pub async fn assign_referral(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<i64>,
+    form: web::Form<AssignForm>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let Ok(rep_id) = form.rep_id.parse::<i64>() else {
+        FlashMessage::error("Choose a rep.").send();
+        return Ok(see_other(&format!("/admin/referrals/{id}")));
+    };
+    let addr = state.client_addr(&req);
+    let rep_link_base = state.config.link("/rep/referrals/");
+    let now = state.now();
+    let actor = user.id;
+    let assigned = state
+        .db(move |conn| {
+            crate::db::write_tx(conn, |conn| {
+                let Some(referral) = referrals::find(conn, id)? else {
+                    return Err(AppError::NotFound);
+                };
+                let ctx = crate::assignment::RouteContext {
+                    actor_user_id: Some(actor),
+                    client_addr: &addr,
+                    now,
+                    rep_link_base: &rep_link_base,
+                };
+                crate::assignment::route(
+                    conn,
+                    &referral,
+                    crate::assignment::RouteReason::Manual { rep_id },
+                    &ctx,
+                )
+                .map_err(AppError::internal)
+            })
+        })
+        .await?;
+    match assigned {
+        Some(rep) => {
+            state.mail_wake.notify_one();
+            FlashMessage::success(format!("Assigned to {}.", rep.user.display_name)).send();
+        }
+        None => FlashMessage::error("That rep cannot take referrals.").send(),
+    }
+    Ok(see_other(&format!("/admin/referrals/{id}")))
 }
