@@ -372,3 +372,36 @@ pub fn find_for_rep(
         .first(conn)
         .optional()
 }
+
+// ---------------------------------------------------------------------------------------------
+// Queries of the routing admin pages (reps, pools and rules as admins see and edit them).
+// ---------------------------------------------------------------------------------------------
+
+/// Sets a user's IANA time zone: a rep's working calendar is counted in it, and their pages
+/// show times in it. Returns the number of users changed (0 for an unknown id).
+pub fn set_time_zone(conn: &mut AnyConnection, user_id: i64, zone: &str) -> QueryResult<usize> {
+    diesel::update(users::table.find(user_id))
+        .set(users::time_zone.eq(zone))
+        .execute(conn)
+}
+
+/// Every pool membership as `(pool id, rep id)`, by pool and then in round-robin order.
+pub fn all_pool_members(conn: &mut AnyConnection) -> QueryResult<Vec<(i64, i64)>> {
+    rep_pool_members::table
+        .order((
+            rep_pool_members::pool_id.asc(),
+            rep_pool_members::position.asc(),
+            rep_pool_members::id.asc(),
+        ))
+        .select((rep_pool_members::pool_id, rep_pool_members::rep_user_id))
+        .load(conn)
+}
+
+/// Staff who may be a rep's manager and receive their escalations: admins and reps, by name.
+pub fn manager_candidates(conn: &mut AnyConnection) -> QueryResult<Vec<User>> {
+    users::table
+        .filter(users::organisation_id.is_null())
+        .filter(users::role.eq_any([Role::Admin.as_str(), Role::Rep.as_str()]))
+        .order((users::display_name.asc(), users::id.asc()))
+        .load(conn)
+}

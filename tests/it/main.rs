@@ -3,6 +3,7 @@
 
 mod accounts;
 mod admin_manage;
+mod admin_routing;
 mod common;
 mod migrations;
 mod multi_instance;
