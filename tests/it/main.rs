@@ -8,5 +8,6 @@ mod common;
 mod migrations;
 mod multi_instance;
 mod referrals;
+mod routing;
 mod security;
 mod smtp;
