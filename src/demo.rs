@@ -166,7 +166,8 @@ pub fn fill_if_empty(conn: &mut AnyConnection, clock: &dyn Clock) -> Result<bool
     }
 
     let mut created = Vec::new();
-    for (i, prospect) in prospects().into_iter().enumerate() {
+    // Oldest first, so ids grow with time as they do in real use.
+    for (i, prospect) in prospects().into_iter().enumerate().rev() {
         let (org, users) = &partners[i % partners.len()];
         let submitter = Submitter {
             user_id: users[i % users.len()],

@@ -500,3 +500,33 @@ async fn markup_stays_text_on_rep_pages_and_in_the_assignment_mail() {
     assert!(!mail.html.contains("<script>alert"));
     assert!(mail.html.contains("&lt;script&gt;"));
 }
+
+#[tokio::test]
+async fn a_partner_previews_the_fit_score_before_submitting_and_nothing_is_saved() {
+    let app = spawn_app_at(friday_afternoon()).await;
+    app.case_fixture();
+    app.login("p.weber@partner-a.example", PASSWORD).await;
+
+    let page = submit(
+        &app,
+        &[
+            ("action", "preview"),
+            ("title", "VP Sales"),
+            ("consent", ""),
+        ],
+    )
+    .await;
+
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text("#score-heading").contains("/100"));
+    assert!(
+        page.text("#score-preview li").contains("VP"),
+        "{}",
+        page.text("#score-preview")
+    );
+    assert_eq!(page.attr("#title", "value").as_deref(), Some("VP Sales"));
+    assert!(
+        app.get("/partner").await.texts("tbody tr").is_empty(),
+        "a preview saves nothing"
+    );
+}

@@ -49,6 +49,9 @@ pub struct SubmitReferralForm {
     #[serde(default)]
     deal_size: String,
     consent: Option<String>,
+    /// "preview" asks for the fit score without submitting.
+    #[serde(default)]
+    action: String,
 }
 
 impl SubmitReferralForm {
@@ -92,6 +95,8 @@ pub struct ReferralFormPage {
     currency: String,
     countries: &'static [(&'static str, &'static str)],
     urgencies: Vec<Choice>,
+    /// The fit score the referral would get, when the partner asked for a preview.
+    preview: Option<crate::domain::Score>,
 }
 
 impl ReferralFormPage {
@@ -109,6 +114,7 @@ impl ReferralFormPage {
                 choice("this_quarter", "This quarter"),
                 choice("later", "Later"),
             ],
+            preview: None,
         }
     }
 
@@ -153,6 +159,9 @@ pub async fn submit_referral(
 ) -> Result<HttpResponse, AppError> {
     let org = organisation_of(&user)?;
     let form = form.into_inner();
+    if form.action == "preview" {
+        return preview_score(&state, ctx, org, form).await;
+    }
     let raw = form.to_raw();
     let submitter = Submitter {
         user_id: user.id,
@@ -199,4 +208,33 @@ pub async fn submit_referral(
                 .body(page.render()?))
         }
     }
+}
+
+/// Shows the fit score the typed referral would get, with its reasons; nothing is saved.
+async fn preview_score(
+    state: &AppState,
+    ctx: PageCtx,
+    org: i64,
+    form: SubmitReferralForm,
+) -> Result<HttpResponse, AppError> {
+    let mut raw = form.to_raw();
+    // The score does not depend on the statement; do not make the partner tick it first.
+    raw.consent = true;
+    let (result, currency) = state
+        .db(move |conn| {
+            let settings = IntakeSettings::load(conn, org).map_err(AppError::internal)?;
+            let currency = settings.currency.code().to_owned();
+            Ok((settings.preview_score(&raw), currency))
+        })
+        .await?;
+    let mut page = match result {
+        Ok(score) => {
+            let mut page = ReferralFormPage::new(ctx, form, Errors::new(), currency);
+            page.preview = Some(score);
+            page
+        }
+        Err(field_errors) => ReferralFormPage::new(ctx, form, to_errors(&field_errors), currency),
+    };
+    page.notice.clear();
+    html(&page)
 }
