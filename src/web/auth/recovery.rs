@@ -15,7 +15,7 @@ use crate::error::AppError;
 use crate::mail::messages;
 use crate::web::context::PageCtx;
 use crate::web::forms::Errors;
-use crate::web::{AppState, html, see_other};
+use crate::web::{AppState, html, html_status, see_other};
 
 #[derive(Template)]
 #[template(path = "auth/forgot.html")]
@@ -182,9 +182,7 @@ fn invalid_link(ctx: PageCtx, token_state: Option<TokenState>) -> Result<HttpRes
         ctx,
         message: link_state_message(token_state),
     };
-    Ok(HttpResponse::Gone()
-        .content_type("text/html; charset=utf-8")
-        .body(page.render()?))
+    html_status(&page, actix_web::http::StatusCode::GONE)
 }
 
 #[derive(Deserialize)]

@@ -13,7 +13,7 @@ use crate::pipeline::{self, IntakeEnv, IntakeSettings, Outcome, Submitter};
 use crate::web::context::PageCtx;
 use crate::web::forms::Errors;
 use crate::web::guard::CurrentUser;
-use crate::web::{AppState, html, see_other};
+use crate::web::{AppState, form_page, html, html_status, see_other};
 
 /// Shown when the prospect is already protected; it never says by whom.
 pub const ALREADY_REFERRED: &str = "This prospect has already been referred, so we cannot \
@@ -195,17 +195,13 @@ pub async fn submit_referral(
         Outcome::Invalid(field_errors) => {
             let currency = program_currency(&state).await?;
             let page = ReferralFormPage::new(ctx, form, to_errors(&field_errors), currency);
-            Ok(HttpResponse::UnprocessableEntity()
-                .content_type("text/html; charset=utf-8")
-                .body(page.render()?))
+            form_page(&page, true)
         }
         Outcome::AlreadyReferred { .. } => {
             let currency = program_currency(&state).await?;
             let mut page = ReferralFormPage::new(ctx, form, Errors::new(), currency);
             page.notice = ALREADY_REFERRED.into();
-            Ok(HttpResponse::Conflict()
-                .content_type("text/html; charset=utf-8")
-                .body(page.render()?))
+            html_status(&page, actix_web::http::StatusCode::CONFLICT)
         }
     }
 }

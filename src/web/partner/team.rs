@@ -14,7 +14,7 @@ use crate::invites::{self, Invite, InviteError, Inviter};
 use crate::web::context::PageCtx;
 use crate::web::forms::Errors;
 use crate::web::guard::CurrentUser;
-use crate::web::{AppState, html, see_other};
+use crate::web::{AppState, form_page, html, see_other};
 
 const NOT_INVITABLE: &str = "This address cannot be invited here. If the person should join \
     your team, ask the partner team.";
@@ -152,9 +152,7 @@ pub async fn invite_colleague(
                     f: form,
                     errors,
                 };
-                Ok(HttpResponse::UnprocessableEntity()
-                    .content_type("text/html; charset=utf-8")
-                    .body(page.render()?))
+                form_page(&page, true)
             }
             None => Err(match e {
                 InviteError::Query(q) => q.into(),

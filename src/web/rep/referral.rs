@@ -15,7 +15,7 @@ use crate::web::forms::Errors;
 use crate::web::guard::CurrentUser;
 use crate::web::partner::{event_title, money, urgency_label};
 use crate::web::time::local;
-use crate::web::{AppState, see_other};
+use crate::web::{AppState, form_page, see_other};
 
 pub struct TimelineEntry {
     pub when: String,
@@ -139,14 +139,7 @@ async fn render(
         f,
         r,
     };
-    let code = if page.errors.is_empty() {
-        actix_web::http::StatusCode::OK
-    } else {
-        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
-    };
-    Ok(HttpResponse::build(code)
-        .content_type("text/html; charset=utf-8")
-        .body(page.render()?))
+    form_page(&page, !page.errors.is_empty())
 }
 
 pub async fn show_referral(

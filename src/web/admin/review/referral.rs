@@ -14,7 +14,7 @@ use crate::web::context::PageCtx;
 use crate::web::forms::Errors;
 use crate::web::guard::CurrentUser;
 use crate::web::time::local;
-use crate::web::{AppState, see_other};
+use crate::web::{AppState, form_page, see_other};
 
 pub struct TimelineEntry {
     pub when: String,
@@ -125,14 +125,7 @@ async fn render(
         ),
         r,
     };
-    let code = if page.errors.is_empty() {
-        actix_web::http::StatusCode::OK
-    } else {
-        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
-    };
-    Ok(HttpResponse::build(code)
-        .content_type("text/html; charset=utf-8")
-        .body(page.render()?))
+    form_page(&page, !page.errors.is_empty())
 }
 
 pub async fn show_referral(
