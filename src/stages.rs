@@ -294,8 +294,26 @@ pub fn add_note(
     })
 }
 
-/// Parses a money field in the program currency.
+/// Longest note a rep can add, in characters.
+pub const MAX_NOTE_CHARS: usize = 4000;
+/// Longest reason for a lost deal, in characters.
+pub const MAX_REASON_CHARS: usize = 500;
+/// Largest deal or expected value, in major units: far above any real deal, far below
+/// where sums in reports and tiers could overflow.
+const MAX_AMOUNT_MAJOR: i64 = 100_000_000_000;
+
+/// Parses a positive money field in the program currency.
 pub fn parse_amount(raw: &str, currency: &str) -> Result<Money, String> {
     let currency = Currency::parse(currency).map_err(|e| e.to_string())?;
-    Money::parse_major(raw, currency).map_err(|e| e.to_string())
+    let amount = Money::parse_major(raw, currency).map_err(|e| e.to_string())?;
+    let limit = 10_i64
+        .pow(currency.exponent())
+        .saturating_mul(MAX_AMOUNT_MAJOR);
+    if amount.minor <= 0 {
+        return Err("it must be more than zero".into());
+    }
+    if amount.minor > limit {
+        return Err("that is more than the portal accepts".into());
+    }
+    Ok(amount)
 }

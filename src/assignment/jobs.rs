@@ -92,7 +92,13 @@ fn remind(
         let Some(referral) = referrals::find(conn, id)? else {
             return Ok(());
         };
-        if referral.status != Status::Accepted.as_str() || !routing::mark_reminded(conn, id, round)?
+        // A reminder after the deadline helps nobody: the escalation speaks then.
+        let past_due = referral
+            .first_contact_due_at
+            .is_some_and(|due| due <= now.naive_utc());
+        if referral.status != Status::Accepted.as_str()
+            || past_due
+            || !routing::mark_reminded(conn, id, round)?
         {
             return Ok(());
         }
@@ -156,21 +162,30 @@ fn escalate(
             .map(|m| accounts::user(conn, m))
             .transpose()?
             .filter(|m| m.active);
-        let recipients = match manager {
-            Some(m) => vec![m.email],
-            None => accounts::active_admin_emails(conn)?,
+        // A manager who is a rep follows the link into the rep workspace, an admin into the
+        // admin area.
+        let admin_link = format!(
+            "{}{id}",
+            link_base.replace("/rep/referrals/", "/admin/referrals/")
+        );
+        let recipients: Vec<(String, String)> = match manager {
+            Some(m) if m.role() == Some(accounts::Role::Rep) => {
+                vec![(m.email, format!("{link_base}{id}"))]
+            }
+            Some(m) => vec![(m.email, admin_link)],
+            None => accounts::active_admin_emails(conn)?
+                .into_iter()
+                .map(|e| (e, admin_link.clone()))
+                .collect(),
         };
-        for to in recipients {
+        for (to, link) in recipients {
             let mail = messages::sla_escalation(
                 &to,
                 &messages::SlaEscalation {
                     rep_name: rep.display_name.clone(),
                     prospect_name: referral.prospect_name(),
                     company: referral.company.clone(),
-                    link: format!(
-                        "{}{id}",
-                        link_base.replace("/rep/referrals/", "/admin/referrals/")
-                    ),
+                    link,
                 },
             )?;
             outbox::enqueue(conn, &mail, now)?;

@@ -143,8 +143,21 @@ pub fn route(
     reason: RouteReason,
     ctx: &RouteContext,
 ) -> Result<Option<Rep>, AssignError> {
+    // Only an accepted referral nobody has contacted yet waits for a rep: routing anything
+    // else would start a clock that means nothing and overwrite the time to first contact.
+    if referral.status != referrals::Status::Accepted.as_str()
+        || referral.first_contacted_at.is_some()
+    {
+        return Ok(None);
+    }
     let chosen = match reason {
-        RouteReason::Manual { rep_id } => routing::rep(conn, rep_id)?.map(|r| (r, None, None)),
+        RouteReason::Manual { rep_id } => {
+            // An admin's choice still has to be someone who can take the referral now.
+            match routing::rep(conn, rep_id)? {
+                Some(rep) if availability(&rep).is_available(ctx.now) => Some((rep, None, None)),
+                _ => return Ok(None),
+            }
+        }
         RouteReason::Accepted | RouteReason::Reassigned { .. } => {
             let exclude = match reason {
                 RouteReason::Reassigned { from_rep } => Some(from_rep),

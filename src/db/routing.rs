@@ -405,3 +405,27 @@ pub fn manager_candidates(conn: &mut AnyConnection) -> QueryResult<Vec<User>> {
         .order((users::display_name.asc(), users::id.asc()))
         .load(conn)
 }
+
+/// A referral the user may view in the rep workspace: assigned to them, or to a rep they
+/// manage (managers follow escalations; only the assigned rep acts).
+pub fn find_for_rep_or_manager(
+    conn: &mut AnyConnection,
+    id: i64,
+    user_id: i64,
+) -> QueryResult<Option<super::referrals::Referral>> {
+    let Some(referral) = super::referrals::find(conn, id)? else {
+        return Ok(None);
+    };
+    let Some(assigned) = referral.assigned_rep_id else {
+        return Ok(None);
+    };
+    if assigned == user_id {
+        return Ok(Some(referral));
+    }
+    let manages: Option<Option<i64>> = rep_profiles::table
+        .find(assigned)
+        .select(rep_profiles::manager_user_id)
+        .first(conn)
+        .optional()?;
+    Ok((manages.flatten() == Some(user_id)).then_some(referral))
+}

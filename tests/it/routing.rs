@@ -530,3 +530,125 @@ async fn a_partner_previews_the_fit_score_before_submitting_and_nothing_is_saved
         "a preview saves nothing"
     );
 }
+
+#[tokio::test]
+async fn manual_assignment_only_moves_waiting_referrals_to_available_reps() {
+    let app = spawn_app_at(friday_afternoon()).await;
+    app.case_fixture();
+    let t = team(&app);
+    app.login("p.weber@partner-a.example", PASSWORD).await;
+    let admin = app.new_browser();
+    admin.login("admin.x@vendor.example", PASSWORD).await;
+    let rejected = id_of(&submit(&app, &[]).await);
+    admin
+        .post(
+            &format!("/admin/referrals/{rejected}/decision"),
+            &[
+                ("decision", "reject"),
+                ("note", "No"),
+                ("shown_status", "submitted"),
+            ],
+        )
+        .await;
+    let waiting = id_of(
+        &submit(
+            &app,
+            &[
+                ("first_name", "Wait"),
+                ("email", "wait@wait-example.de"),
+                ("company", "Wait AG"),
+                ("website", ""),
+            ],
+        )
+        .await,
+    );
+    accept(&admin, waiting).await;
+
+    admin
+        .post(
+            &format!("/admin/referrals/{rejected}/assign"),
+            &[("rep_id", &t.r3.to_string())],
+        )
+        .await;
+    assert_eq!(
+        assigned_rep(&app, rejected),
+        None,
+        "a rejected referral gets no rep"
+    );
+    admin
+        .post(
+            &format!("/admin/referrals/{waiting}/assign"),
+            &[("rep_id", &t.r2.to_string())],
+        )
+        .await;
+    assert_eq!(assigned_rep(&app, waiting), Some(t.r1), "R2 is unavailable");
+    admin
+        .post(
+            &format!("/admin/referrals/{waiting}/assign"),
+            &[("rep_id", &t.r3.to_string())],
+        )
+        .await;
+    assert_eq!(assigned_rep(&app, waiting), Some(t.r3));
+}
+
+#[tokio::test]
+async fn after_an_escalation_the_manager_reads_it_and_the_rep_cannot_backdate_contact() {
+    let app = spawn_app_at(friday_afternoon()).await;
+    app.case_fixture();
+    team(&app);
+    app.login("p.weber@partner-a.example", PASSWORD).await;
+    let admin = app.new_browser();
+    admin.login("admin.x@vendor.example", PASSWORD).await;
+    let id = id_of(&submit(&app, &[]).await);
+    accept(&admin, id).await;
+
+    // Straight past the deadline: no late reminder, one escalation to the rep's manager.
+    advance_to(
+        &app,
+        Utc.with_ymd_and_hms(2026, 12, 7, 12, 0, 0)
+            .single()
+            .expect("instant"),
+    )
+    .await;
+    let escalation = &app.wait_for_mail("boss@vendor.example", 1).await[0];
+    assert!(
+        app.settled_mail_to("r1@vendor.example")
+            .await
+            .iter()
+            .all(|m| !m.subject.contains("Reminder"))
+    );
+    let link = escalation.link("/rep/referrals/");
+    let boss = app.new_browser();
+    boss.login("boss@vendor.example", PASSWORD).await;
+    let page = boss.get(&link).await;
+    assert_eq!(
+        page.status,
+        StatusCode::OK,
+        "the manager follows the escalation"
+    );
+    assert!(
+        page.attr("form[action$='/contact']", "action").is_none(),
+        "but cannot act"
+    );
+
+    let rep = app.new_browser();
+    rep.login("r1@vendor.example", PASSWORD).await;
+    let backdated = rep
+        .post(
+            &format!("/rep/referrals/{id}/contact"),
+            &[("channel", "phone"), ("when", "2026-12-07T09:05")],
+        )
+        .await;
+    assert_eq!(backdated.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(backdated.text("#when-error").contains("escalated"));
+
+    let other = app.new_browser();
+    other.login("r3@vendor.example", PASSWORD).await;
+    assert_eq!(
+        other.get(&format!("/rep/referrals/{id}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    admin.login("admin.x@vendor.example", PASSWORD).await;
+    let audit = admin.get("/admin/audit?action=access_denied").await;
+    assert!(audit.text("tbody").contains(&id.to_string()));
+}

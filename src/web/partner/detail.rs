@@ -38,6 +38,7 @@ pub struct ReferralPage {
     rep_name: Option<String>,
     due: Option<String>,
     contacted_after: Option<String>,
+    deal_value: Option<String>,
 }
 
 /// Formats a stored minor-unit amount in its currency.
@@ -126,6 +127,7 @@ pub async fn show_referral(
         rep_name,
         due,
         contacted_after,
+        deal_value: money(r.deal_value_minor, &r.currency),
         r,
     })
 }

@@ -45,6 +45,10 @@ pub struct RepReferralPage {
     contacted: Option<String>,
     timeline: Vec<TimelineEntry>,
     can_contact: bool,
+    /// Only the assigned rep acts; a manager following an escalation only reads.
+    is_assignee: bool,
+    expected_value: Option<String>,
+    deal_value: Option<String>,
     next: Vec<Choice>,
     now_local: String,
     currency: String,
@@ -68,7 +72,7 @@ async fn load(
     let rep_id = user.id;
     let found = state
         .db(move |conn| {
-            let Some(r) = routing::find_for_rep(conn, id, rep_id)? else {
+            let Some(r) = routing::find_for_rep_or_manager(conn, id, rep_id)? else {
                 return Ok(None);
             };
             let partner = accounts::organisation(conn, r.organisation_id)?.name;
@@ -77,7 +81,32 @@ async fn load(
             Ok(Some((r, partner, events, currency)))
         })
         .await?;
-    found.ok_or(AppError::NotFound)
+    match found {
+        Some(found) => Ok(found),
+        None => {
+            record_denied(state, user, id).await?;
+            Err(AppError::NotFound)
+        }
+    }
+}
+
+/// Logs a request for a referral this rep may not see (missing or someone else's).
+async fn record_denied(state: &AppState, user: &CurrentUser, id: i64) -> Result<(), AppError> {
+    let now = state.now();
+    let user_id = user.id;
+    state
+        .db(move |conn| {
+            let entry = crate::db::audit::AuditEntry {
+                actor_user_id: Some(user_id),
+                action: "access_denied",
+                object_type: "referral",
+                object_id: Some(id.to_string()),
+                client_addr: None,
+                detail: Some("rep workspace".into()),
+            };
+            Ok(crate::db::audit::record(conn, &entry, now)?)
+        })
+        .await
 }
 
 async fn render(
@@ -121,7 +150,10 @@ async fn render(
                 shared: e.shared_with_partner,
             })
             .collect(),
-        can_contact: r.status == Status::Accepted.as_str(),
+        can_contact: r.status == Status::Accepted.as_str() && r.assigned_rep_id == Some(user.id),
+        is_assignee: r.assigned_rep_id == Some(user.id),
+        expected_value: money(r.expected_value_minor, &r.currency),
+        deal_value: money(r.deal_value_minor, &r.currency),
         next: stages::next_steps(&r.status)
             .into_iter()
             .filter(|s| *s != Status::Contacted)
@@ -179,6 +211,18 @@ pub struct StageForm {
     pub share: Option<String>,
 }
 
+/// A note that is too long gets its message before anything else is checked.
+fn note_errors(f: &StageForm) -> Errors {
+    let mut errors = Errors::new();
+    if f.note.trim().chars().count() > stages::MAX_NOTE_CHARS {
+        errors.add(
+            "note",
+            format!("Keep the note under {} characters", stages::MAX_NOTE_CHARS),
+        );
+    }
+    errors
+}
+
 const CHANNELS: [&str; 5] = ["phone", "email", "meeting", "video call", "social"];
 
 async fn take(
@@ -217,7 +261,10 @@ fn finish(outcome: StepOutcome, id: i64, state: &AppState) -> HttpResponse {
             FlashMessage::success(format!("Saved: {}.", status.label())).send();
         }
         StepOutcome::NotApplicable => {
-            FlashMessage::warning("This referral moved on meanwhile; nothing changed.").send();
+            FlashMessage::warning(
+                "That step does not follow from the referral's current stage; nothing changed.",
+            )
+            .send();
         }
     }
     see_other(&format!("/rep/referrals/{id}"))
@@ -234,7 +281,7 @@ pub async fn log_first_contact(
     let id = id.into_inner();
     let f = form.into_inner();
     let (r, ..) = load(&state, &user, id).await?;
-    let mut errors = Errors::new();
+    let mut errors = note_errors(&f);
     if !CHANNELS.contains(&f.channel.as_str()) {
         errors.add("channel", "Choose how you reached the prospect");
     }
@@ -261,6 +308,18 @@ pub async fn log_first_contact(
                 "The contact cannot be before the referral was assigned to you",
             )
         }
+        // Once the deadline was escalated, a contact logged as earlier would hide the breach.
+        Some(at)
+            if r.escalated_round == Some(r.sla_round)
+                && r.first_contact_due_at
+                    .is_some_and(|due| at.naive_utc() < due) =>
+        {
+            errors.add(
+                "when",
+                "The deadline passed and was escalated without a logged contact; give the \
+                 time of a contact made after the deadline",
+            )
+        }
         _ => {}
     }
     let (Some(at), true) = (at, errors.is_empty()) else {
@@ -285,7 +344,16 @@ pub async fn move_stage(
     let id = id.into_inner();
     let f = form.into_inner();
     let (r, _, _, currency) = load(&state, &user, id).await?;
-    let mut errors = Errors::new();
+    let mut errors = note_errors(&f);
+    if f.lost_reason.trim().chars().count() > stages::MAX_REASON_CHARS {
+        errors.add(
+            "lost_reason",
+            format!(
+                "Keep the reason under {} characters",
+                stages::MAX_REASON_CHARS
+            ),
+        );
+    }
     let step = match Status::parse(&f.to) {
         Some(Status::MeetingBooked) => Some(Step::MeetingBooked),
         Some(Status::Opportunity) => match stages::parse_amount(&f.expected_value, &currency) {
@@ -335,9 +403,15 @@ pub async fn add_note(
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let f = form.into_inner();
-    if f.note.trim().is_empty() {
+    let length = f.note.trim().chars().count();
+    if length == 0 || length > stages::MAX_NOTE_CHARS {
         let mut errors = Errors::new();
-        errors.add("note", "Write the note first");
+        let message = if length == 0 {
+            "Write the note first".to_owned()
+        } else {
+            format!("Keep the note under {} characters", stages::MAX_NOTE_CHARS)
+        };
+        errors.add("timeline_note", message);
         return render(&state, ctx, &user, id, errors, f).await;
     }
     let addr = state.client_addr(&req);

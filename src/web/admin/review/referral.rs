@@ -48,6 +48,8 @@ pub struct AdminReferralPage {
     contacted: Option<String>,
     reps: Vec<(i64, String)>,
     can_assign: bool,
+    expected_value: Option<String>,
+    deal_value: Option<String>,
 }
 
 async fn render(
@@ -117,12 +119,9 @@ async fn render(
         due: r.first_contact_due_at.map(|d| local(d, tz)),
         contacted: r.first_contacted_at.map(|d| local(d, tz)),
         reps,
-        can_assign: matches!(
-            status,
-            Some(
-                Status::Accepted | Status::Contacted | Status::MeetingBooked | Status::Opportunity
-            )
-        ),
+        can_assign: status == Some(Status::Accepted) && r.first_contacted_at.is_none(),
+        expected_value: crate::web::partner::money(r.expected_value_minor, &r.currency),
+        deal_value: crate::web::partner::money(r.deal_value_minor, &r.currency),
         r,
     };
     form_page(&page, !page.errors.is_empty())
@@ -265,7 +264,11 @@ pub async fn assign_referral(
             state.mail_wake.notify_one();
             FlashMessage::success(format!("Assigned to {}.", rep.user.display_name)).send();
         }
-        None => FlashMessage::error("That rep cannot take referrals.").send(),
+        None => FlashMessage::error(
+            "Not reassigned: only an accepted referral still waiting for first contact can \
+             move, and only to a rep who is available now.",
+        )
+        .send(),
     }
     Ok(see_other(&format!("/admin/referrals/{id}")))
 }
