@@ -15,6 +15,18 @@ use crate::domain::{
 };
 use crate::mail::{MailError, messages};
 
+mod batch;
+
+pub use batch::{BatchRow, RowOutcome, RowResult, preview_row, submit_batch};
+
+/// The monthly upload a referral comes with.
+#[derive(Debug, Clone)]
+pub struct UploadOrigin {
+    pub upload_id: i64,
+    /// `YYYY-MM`.
+    pub reporting_month: String,
+}
+
 /// The person handing the referral over.
 #[derive(Debug, Clone, Copy)]
 pub struct Submitter {
@@ -104,47 +116,64 @@ pub fn submit(
     write_tx(conn, |conn| {
         serialise_intake(conn)?;
         if let Some((earlier, reason)) = find_protecting(conn, &identity, submitter, env.now)? {
-            let conflict_id = conflicts::insert(
-                conn,
-                &conflicts::NewConflict {
-                    organisation_id: submitter.organisation_id,
-                    submitted_by: submitter.user_id,
-                    matched_referral_id: earlier.id,
-                    reason: reason.as_str(),
-                    prospect_name: &format!("{} {}", valid.first_name, valid.last_name),
-                    prospect_email: valid.email.as_ref().map(|e| e.as_str()),
-                    prospect_phone: valid.phone_e164.as_deref(),
-                    company: &valid.company,
-                    company_domain: valid.company_domain.as_deref(),
-                    payload: &serde_json::to_string(&StoredAttempt {
-                        raw,
-                        mode: mode_name(mode),
-                    })?,
-                },
-                env.now,
-            )?;
-            audit::record(
-                conn,
-                &AuditEntry {
-                    actor_user_id: Some(submitter.user_id),
-                    action: "referral_duplicate_blocked",
-                    object_type: "conflict",
-                    object_id: Some(conflict_id.to_string()),
-                    client_addr: Some(&env.client_addr),
-                    detail: Some(format!("{} of referral {}", reason.as_str(), earlier.id)),
-                },
-                env.now,
-            )?;
-            tracing::info!(
-                conflict.id = conflict_id,
-                referral.id = earlier.id,
-                "duplicate referral blocked"
-            );
+            let conflict_id =
+                record_conflict(conn, submitter, raw, mode, &valid, &earlier, reason, env)?;
             return Ok(Outcome::AlreadyReferred { conflict_id });
         }
-        let referral = create(conn, submitter, &valid, &identity, settings, env, None)?;
+        let referral = create(conn, submitter, &valid, &identity, settings, env, None, None)?;
         Ok(Outcome::Created(Box::new(referral)))
     })
+}
+
+/// Keeps a blocked attempt as a conflict admins can review, with its audit entry.
+#[expect(clippy::too_many_arguments, reason = "one call per intake path, each names them")]
+fn record_conflict(
+    conn: &mut AnyConnection,
+    submitter: Submitter,
+    raw: &RawReferral,
+    mode: IntakeMode,
+    valid: &ValidReferral,
+    earlier: &Referral,
+    reason: domain::MatchReason,
+    env: &IntakeEnv,
+) -> Result<i64, PipelineError> {
+    let conflict_id = conflicts::insert(
+        conn,
+        &conflicts::NewConflict {
+            organisation_id: submitter.organisation_id,
+            submitted_by: submitter.user_id,
+            matched_referral_id: earlier.id,
+            reason: reason.as_str(),
+            prospect_name: &format!("{} {}", valid.first_name, valid.last_name),
+            prospect_email: valid.email.as_ref().map(|e| e.as_str()),
+            prospect_phone: valid.phone_e164.as_deref(),
+            company: &valid.company,
+            company_domain: valid.company_domain.as_deref(),
+            payload: &serde_json::to_string(&StoredAttempt {
+                raw,
+                mode: mode_name(mode),
+            })?,
+        },
+        env.now,
+    )?;
+    audit::record(
+        conn,
+        &AuditEntry {
+            actor_user_id: Some(submitter.user_id),
+            action: "referral_duplicate_blocked",
+            object_type: "conflict",
+            object_id: Some(conflict_id.to_string()),
+            client_addr: Some(&env.client_addr),
+            detail: Some(format!("{} of referral {}", reason.as_str(), earlier.id)),
+        },
+        env.now,
+    )?;
+    tracing::info!(
+        conflict.id = conflict_id,
+        referral.id = earlier.id,
+        "duplicate referral blocked"
+    );
+    Ok(conflict_id)
 }
 
 /// The submitted fields kept with a conflict, so an admin override can create the referral.
@@ -190,6 +219,7 @@ pub fn create_overridden(
         &settings,
         env,
         Some(admin_reason),
+        None,
     )?;
     Ok(Ok(referral))
 }
@@ -299,6 +329,7 @@ fn warnings_text(valid: &ValidReferral) -> String {
         .join("\n")
 }
 
+#[expect(clippy::too_many_arguments, reason = "form, override and upload share this one path")]
 fn create(
     conn: &mut AnyConnection,
     submitter: Submitter,
@@ -307,6 +338,7 @@ fn create(
     settings: &IntakeSettings,
     env: &IntakeEnv,
     override_reason: Option<&str>,
+    origin: Option<&UploadOrigin>,
 ) -> Result<Referral, PipelineError> {
     let (existing_customer, similar) =
         company_flags(conn, valid, submitter.organisation_id, env.now)?;
@@ -344,6 +376,8 @@ fn create(
         warnings: warnings_text(valid),
         created_at: now,
         updated_at: now,
+        upload_id: origin.map(|o| o.upload_id),
+        reporting_month: origin.map(|o| o.reporting_month.clone()),
     };
     let referral = referrals::insert(conn, &new)?;
     referrals::add_event(

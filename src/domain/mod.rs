@@ -12,6 +12,7 @@ pub mod phone;
 pub mod providers;
 pub mod text;
 pub mod title;
+pub mod upload;
 
 pub use company::{
     COMPANY_SIMILARITY_THRESHOLD, Website, WebsiteError, company_domain, names_similar,
