@@ -25,6 +25,9 @@ pub enum AppError {
     SignInRequired,
     #[error("{0}")]
     BadRequest(String),
+    /// A request body over its limit, refused before it is read further.
+    #[error("{0}")]
+    TooLarge(String),
     #[error("internal error")]
     Internal(#[source] Cause),
 }
@@ -91,6 +94,7 @@ impl ResponseError for AppError {
             Self::Forbidden | Self::Csrf => StatusCode::FORBIDDEN,
             Self::SignInRequired => StatusCode::SEE_OTHER,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -112,6 +116,7 @@ impl ResponseError for AppError {
                 "Something went wrong",
                 "The portal could not finish this request. Please try again in a moment.",
             ),
+            Self::TooLarge(_) => ("File too large", ""),
             _ => ("Request not accepted", ""),
         };
         let detail = self.to_string();

@@ -14,6 +14,7 @@ pub mod passwords;
 pub mod pipeline;
 pub mod review;
 pub mod telemetry;
+pub mod uploads;
 pub mod web;
 
 use std::net::TcpListener;
@@ -117,7 +118,13 @@ pub fn build(
         },
         mail_wake.clone(),
     )
-    .handle(db::outbox::DELIVER_MAIL, Arc::new(deliver_mail));
+    .handle(db::outbox::DELIVER_MAIL, Arc::new(deliver_mail))
+    .handle(
+        uploads::IMPORT_UPLOAD,
+        Arc::new(uploads::ImportUpload {
+            link_base: config.base_url.as_str().trim_end_matches('/').to_owned(),
+        }),
+    );
     tokio::spawn(runner.run());
 
     let key = Key::from(config.secret_key.bytes());

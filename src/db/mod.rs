@@ -11,6 +11,7 @@ pub mod pool;
 pub mod referrals;
 pub mod schema;
 pub mod sessions;
+pub mod uploads;
 pub mod settings;
 
 pub use pool::{AnyConnection, DbConn, DbPool, write_tx};

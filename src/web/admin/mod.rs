@@ -13,6 +13,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::scope("/admin")
             .wrap(from_fn(|req, next| require_roles(ADMINS, req, next)))
             .configure(review::configure)
-            .configure(manage::configure),
+            .configure(manage::configure)
+            .configure(crate::web::uploads::configure),
     );
 }
