@@ -39,7 +39,7 @@ pub struct TestApp {
 }
 
 /// A fresh database URL: a temp SQLite file, or a new PostgreSQL database.
-fn fresh_database(data_dir: &std::path::Path) -> String {
+pub fn fresh_database(data_dir: &std::path::Path) -> String {
     match std::env::var("TEST_DATABASE_URL") {
         Ok(admin_url) if !admin_url.is_empty() => {
             let name = format!(
@@ -97,7 +97,7 @@ pub async fn spawn_app_at(now: DateTime<Utc>) -> TestApp {
 }
 
 /// A client that keeps cookies in a jar the test can read, and never follows redirects.
-fn browser() -> (reqwest::Client, Arc<reqwest::cookie::Jar>) {
+pub fn browser() -> (reqwest::Client, Arc<reqwest::cookie::Jar>) {
     let jar = Arc::new(reqwest::cookie::Jar::default());
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -147,7 +147,8 @@ impl Page {
     }
 }
 
-async fn read(resp: reqwest::Response) -> Page {
+/// Reads a response to the end.
+pub async fn read(resp: reqwest::Response) -> Page {
     let status = resp.status();
     let headers = resp.headers().clone();
     let location = headers

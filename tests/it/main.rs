@@ -7,3 +7,4 @@ mod common;
 mod migrations;
 mod referrals;
 mod security;
+mod uploads;
