@@ -120,13 +120,18 @@ pub fn submit(
                 record_conflict(conn, submitter, raw, mode, &valid, &earlier, reason, env)?;
             return Ok(Outcome::AlreadyReferred { conflict_id });
         }
-        let referral = create(conn, submitter, &valid, &identity, settings, env, None, None)?;
+        let referral = create(
+            conn, submitter, &valid, &identity, settings, env, None, None,
+        )?;
         Ok(Outcome::Created(Box::new(referral)))
     })
 }
 
 /// Keeps a blocked attempt as a conflict admins can review, with its audit entry.
-#[expect(clippy::too_many_arguments, reason = "one call per intake path, each names them")]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one call per intake path, each names them"
+)]
 fn record_conflict(
     conn: &mut AnyConnection,
     submitter: Submitter,
@@ -329,7 +334,10 @@ fn warnings_text(valid: &ValidReferral) -> String {
         .join("\n")
 }
 
-#[expect(clippy::too_many_arguments, reason = "form, override and upload share this one path")]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "form, override and upload share this one path"
+)]
 fn create(
     conn: &mut AnyConnection,
     submitter: Submitter,

@@ -11,8 +11,8 @@ pub mod pool;
 pub mod referrals;
 pub mod schema;
 pub mod sessions;
-pub mod uploads;
 pub mod settings;
+pub mod uploads;
 
 pub use pool::{AnyConnection, DbConn, DbPool, write_tx};
 

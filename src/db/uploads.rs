@@ -217,19 +217,17 @@ pub fn transition(
     )
     .then_some(now);
     let confirmed = (to == UploadStatus::Importing).then_some(now);
-    let changed = diesel::update(
-        uploads::table
-            .find(id)
-            .filter(uploads::status.eq_any(from)),
-    )
-    .set((
-        uploads::status.eq(to.as_str()),
-        uploads::message.eq(message),
-        uploads::updated_at.eq(now),
-        uploads::finished_at.eq(finished),
-    ))
-    .execute(conn)?;
-    if changed == 1 && let Some(at) = confirmed {
+    let changed = diesel::update(uploads::table.find(id).filter(uploads::status.eq_any(from)))
+        .set((
+            uploads::status.eq(to.as_str()),
+            uploads::message.eq(message),
+            uploads::updated_at.eq(now),
+            uploads::finished_at.eq(finished),
+        ))
+        .execute(conn)?;
+    if changed == 1
+        && let Some(at) = confirmed
+    {
         diesel::update(uploads::table.find(id))
             .set(uploads::confirmed_at.eq(at))
             .execute(conn)?;

@@ -10,8 +10,8 @@ use crate::db::settings::UploadLimits;
 use crate::db::uploads::{self, NewUpload, Upload, UploadStatus};
 use crate::db::{AnyConnection, db_time, write_tx};
 use crate::domain::upload::{
-    Column, DecodeError, Delimiter, FileEncoding, Mapping, Records, decode_file,
-    detect_delimiter, header_key, match_header,
+    Column, DecodeError, Delimiter, FileEncoding, Mapping, Records, decode_file, detect_delimiter,
+    header_key, match_header,
 };
 
 /// Why a file is refused before anything is stored.
@@ -208,7 +208,9 @@ pub fn save_mapping(
             now,
         )?;
         if !moved {
-            return Ok(vec!["This upload is no longer waiting for its columns".to_owned()]);
+            return Ok(vec![
+                "This upload is no longer waiting for its columns".to_owned(),
+            ]);
         }
         uploads::set_mapping(conn, upload.id, &serde_json::to_string(&names)?)?;
         for (header, target) in headers.iter().zip(&names) {
@@ -237,7 +239,10 @@ mod tests {
     fn the_row_limit_names_the_limit_and_the_count_found() {
         let file = b"company,email\nA,a@x.example\nB,b@x.example\nC,c@x.example\n";
         let problem = check_file(file, &limits(2, 1000)).err();
-        assert_eq!(problem, Some(FileProblem::TooManyRows { limit: 2, found: 3 }));
+        assert_eq!(
+            problem,
+            Some(FileProblem::TooManyRows { limit: 2, found: 3 })
+        );
         let message = problem.map(|p| p.to_string()).unwrap_or_default();
         assert!(message.contains("3 rows") && message.contains("limit of 2"));
         assert!(check_file(file, &limits(3, 1000)).is_ok());

@@ -10,7 +10,7 @@ use super::{CHUNK_ROWS, UploadError};
 use crate::db::audit::{self, AuditEntry};
 use crate::db::uploads::{self, Counts, RowFilter, UploadStatus};
 use crate::db::{AnyConnection, accounts, outbox, write_tx};
-use crate::domain::upload::{InFileRepeats, Mapping, MappedRow};
+use crate::domain::upload::{InFileRepeats, MappedRow, Mapping};
 use crate::mail::messages;
 use crate::pipeline::{BatchRow, IntakeEnv, IntakeSettings, UploadOrigin, submit_batch};
 
@@ -78,8 +78,7 @@ pub fn commit(
         if upload.status() != Some(from) {
             return Ok(false);
         }
-        let mapping =
-            Mapping::from_names(&serde_json::from_str::<Vec<String>>(&upload.mapping)?);
+        let mapping = Mapping::from_names(&serde_json::from_str::<Vec<String>>(&upload.mapping)?);
         let settings = IntakeSettings::load(conn, upload.organisation_id)?;
         let referrers = Referrers::load(conn, &upload)?;
         let origin = UploadOrigin {
@@ -95,9 +94,7 @@ pub fn commit(
             after = last.row_no;
             let mapped: Vec<MappedRow> = staged
                 .iter()
-                .map(|r| {
-                    serde_json::from_str::<Vec<String>>(&r.cells).map(|c| mapping.apply(&c))
-                })
+                .map(|r| serde_json::from_str::<Vec<String>>(&r.cells).map(|c| mapping.apply(&c)))
                 .collect::<Result<_, _>>()?;
             let batch: Vec<BatchRow> = staged
                 .iter()
@@ -122,14 +119,7 @@ pub fn commit(
             }
         }
         uploads::set_progress(conn, upload_id, upload.total_rows, &counts, env.now)?;
-        uploads::transition(
-            conn,
-            upload_id,
-            &[from],
-            UploadStatus::Done,
-            None,
-            env.now,
-        )?;
+        uploads::transition(conn, upload_id, &[from], UploadStatus::Done, None, env.now)?;
         uploads::drop_content(conn, upload_id)?;
 
         let uploader = accounts::user(conn, upload.uploaded_by)?;

@@ -95,8 +95,14 @@ impl JobHandler for ImportUpload {
                             client_addr: "background job".into(),
                             notify_submitter: false,
                         };
-                        super::commit(conn, payload.upload_id, UploadStatus::Importing, &env, &link)
-                            .map_err(job_error)?;
+                        super::commit(
+                            conn,
+                            payload.upload_id,
+                            UploadStatus::Importing,
+                            &env,
+                            &link,
+                        )
+                        .map_err(job_error)?;
                     }
                 }
                 Ok(())
@@ -115,7 +121,11 @@ impl JobHandler for ImportUpload {
             let Ok(payload) = serde_json::from_str::<Payload>(&job.payload) else {
                 return;
             };
-            tracing::error!(upload.id = payload.upload_id, error, "upload import gave up");
+            tracing::error!(
+                upload.id = payload.upload_id,
+                error,
+                "upload import gave up"
+            );
             let now = ctx.clock.now();
             let _ = ctx
                 .db(move |conn| super::gave_up(conn, payload.upload_id, now).map_err(job_error))

@@ -44,15 +44,18 @@ impl Referrers {
         let email = clean_single_line(raw).to_lowercase();
         let user_id = if email.is_empty() {
             if self.on_behalf {
-                return Err("Enter the referrer's email: an upload by an admin names the \
+                return Err(
+                    "Enter the referrer's email: an upload by an admin names the \
                             partner's user on every row"
-                    .to_owned());
+                        .to_owned(),
+                );
             }
             self.uploader
         } else {
-            *self.by_email.get(&email).ok_or_else(|| {
-                format!("{email} is not an active user of {}", self.organisation)
-            })?
+            *self
+                .by_email
+                .get(&email)
+                .ok_or_else(|| format!("{email} is not an active user of {}", self.organisation))?
         };
         Ok(Submitter {
             user_id,

@@ -41,7 +41,9 @@ pub fn stage(
     let mut counts = Counts::default();
     let mut staged = 0i32;
     let mut chunk: Vec<Record> = Vec::with_capacity(CHUNK_ROWS);
-    let mut records = Records::new(&text, delimiter).skip(1).filter_map(Result::ok);
+    let mut records = Records::new(&text, delimiter)
+        .skip(1)
+        .filter_map(Result::ok);
     loop {
         chunk.clear();
         chunk.extend(records.by_ref().take(CHUNK_ROWS));
@@ -58,7 +60,14 @@ pub fn stage(
         };
         for record in &chunk {
             staged += 1;
-            new_rows.push(check_row(conn, &ctx, staged, record, &mut seen, &mut counts)?);
+            new_rows.push(check_row(
+                conn,
+                &ctx,
+                staged,
+                record,
+                &mut seen,
+                &mut counts,
+            )?);
         }
         let still_staging = write_tx(conn, |conn| {
             let current = uploads::find(conn, upload_id, None)?;

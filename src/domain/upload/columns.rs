@@ -148,7 +148,13 @@ impl Column {
                 "notes",
             ],
             Self::Strength => &["strength", "relationshipstrength"],
-            Self::Pain => &["painopportunity", "pain", "opportunity", "painpoint", "need"],
+            Self::Pain => &[
+                "painopportunity",
+                "pain",
+                "opportunity",
+                "painpoint",
+                "need",
+            ],
             Self::Urgency => &["urgency", "timeline", "timeframe"],
             Self::DealSize => &["dealsize", "estimateddealsize", "dealvalue", "amount"],
         }
@@ -214,17 +220,15 @@ impl Mapping {
         let mut problems = Vec::new();
         for column in Column::ALL {
             if self.0.iter().filter(|c| **c == Some(column)).count() > 1 {
-                problems.push(format!(
-                    "Only one column can hold \"{}\"",
-                    column.label()
-                ));
+                problems.push(format!("Only one column can hold \"{}\"", column.label()));
             }
         }
         let has = |c: Column| self.0.contains(&Some(c));
         if !has(Column::Company) {
             problems.push("Choose the column that holds the company".into());
         }
-        if !has(Column::FullName) && !(has(Column::FirstName) && has(Column::LastName)) {
+        let named = has(Column::FullName) || (has(Column::FirstName) && has(Column::LastName));
+        if !named {
             problems.push(
                 "Choose the column with the prospect's full name, or both first and last name"
                     .into(),
@@ -306,7 +310,10 @@ mod tests {
             split_name(" Anna Maria  Schmidt "),
             ("Anna Maria".into(), "Schmidt".into())
         );
-        assert_eq!(split_name("Tomás Ortega"), ("Tomás".into(), "Ortega".into()));
+        assert_eq!(
+            split_name("Tomás Ortega"),
+            ("Tomás".into(), "Ortega".into())
+        );
         assert_eq!(split_name("Cher"), ("Cher".into(), String::new()));
     }
 

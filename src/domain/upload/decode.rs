@@ -102,7 +102,8 @@ mod tests {
 
     #[test]
     fn windows_1252_text_is_recognised_and_decoded_without_replacement_characters() {
-        let bytes = b"name,pain\r\n\xC9mile Faure,Budget approx. \x8025.000 \x93quoted\x94 \x96 \xB110\r\n\
+        let bytes =
+            b"name,pain\r\n\xC9mile Faure,Budget approx. \x8025.000 \x93quoted\x94 \x96 \xB110\r\n\
                       \xDCnal Kaya,Gesch\xE4ftsf\xFChrer Au\xDFenhandel Cr\xE8me op\xE9rations\r\n";
         let decoded = decode_file(bytes).ok();
         let Some(decoded) = decoded else {
@@ -111,9 +112,18 @@ mod tests {
         assert_eq!(decoded.encoding.label(), "windows-1252");
         assert!(decoded.text.contains("Émile Faure"));
         assert!(decoded.text.contains("€25.000 “quoted” – ±10"));
-        assert!(decoded.text.contains("Ünal Kaya,Geschäftsführer Außenhandel Crème opérations"));
+        assert!(
+            decoded
+                .text
+                .contains("Ünal Kaya,Geschäftsführer Außenhandel Crème opérations")
+        );
         assert!(!decoded.text.contains('\u{FFFD}'));
-        assert!(!decoded.text.chars().any(|c| ('\u{80}'..='\u{9F}').contains(&c)));
+        assert!(
+            !decoded
+                .text
+                .chars()
+                .any(|c| ('\u{80}'..='\u{9F}').contains(&c))
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@ mod decode;
 mod records;
 mod repeats;
 
-pub use columns::{Column, Mapping, MappedRow, header_key, match_header, split_name};
+pub use columns::{Column, MappedRow, Mapping, header_key, match_header, split_name};
 pub use decode::{DecodeError, Decoded, FileEncoding, decode_file};
 pub use records::{Delimiter, Record, RecordError, Records, detect_delimiter};
 pub use repeats::InFileRepeats;

@@ -163,7 +163,10 @@ mod tests {
 
     #[test]
     fn the_delimiter_is_taken_from_the_header_line_only() {
-        assert_eq!(detect_delimiter("a;b;c\r\nx,y,z,w,v\r\n"), Delimiter::Semicolon);
+        assert_eq!(
+            detect_delimiter("a;b;c\r\nx,y,z,w,v\r\n"),
+            Delimiter::Semicolon
+        );
         assert_eq!(detect_delimiter("a,b,c\nx;y;z;w\n"), Delimiter::Comma);
         assert_eq!(detect_delimiter("a\tb\tc\n"), Delimiter::Tab);
         assert_eq!(detect_delimiter("\"a;b\",c,d\n"), Delimiter::Comma);

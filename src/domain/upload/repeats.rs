@@ -68,7 +68,10 @@ mod tests {
         assert_eq!(seen.earlier(&same_phone), Some(2));
         let same_name = identity(None, None, "bo kim|acme");
         assert_eq!(seen.earlier(&same_name), Some(2));
-        assert_eq!(seen.earlier(&identity(Some("b@x.example"), None, "c|d")), None);
+        assert_eq!(
+            seen.earlier(&identity(Some("b@x.example"), None, "c|d")),
+            None
+        );
     }
 
     #[test]
@@ -76,6 +79,9 @@ mod tests {
         let mut seen = InFileRepeats::new();
         seen.remember(&identity(Some("a@x.example"), None, "n|c"), 3);
         seen.remember(&identity(Some("a@x.example"), None, "n|c"), 7);
-        assert_eq!(seen.earlier(&identity(Some("a@x.example"), None, "q|r")), Some(3));
+        assert_eq!(
+            seen.earlier(&identity(Some("a@x.example"), None, "q|r")),
+            Some(3)
+        );
     }
 }

@@ -41,14 +41,23 @@ pub async fn map_columns(
                 process::stage(conn, stored.id, now).map_err(AppError::internal)?;
                 return Ok((problems, false));
             }
-            write_tx(conn, |conn| process::enqueue(conn, stored.id, Step::Stage, now))
-                .map_err(AppError::internal)?;
+            write_tx(conn, |conn| {
+                process::enqueue(conn, stored.id, Step::Stage, now)
+            })
+            .map_err(AppError::internal)?;
             Ok((problems, true))
         })
         .await?;
     if !problems.is_empty() {
-        return render_upload(&state, ctx, &user, upload, &ShowQuery::first_page(), problems)
-            .await;
+        return render_upload(
+            &state,
+            ctx,
+            &user,
+            upload,
+            &ShowQuery::first_page(),
+            problems,
+        )
+        .await;
     }
     if queued {
         state.mail_wake.notify_one();

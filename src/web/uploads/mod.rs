@@ -36,7 +36,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         "/uploads/{id}/confirm",
         web::post().to(actions::confirm_upload),
     )
-    .route("/uploads/{id}/cancel", web::post().to(actions::cancel_upload))
+    .route(
+        "/uploads/{id}/cancel",
+        web::post().to(actions::cancel_upload),
+    )
     .route(
         "/uploads/{id}/report.csv",
         web::get().to(report::download_report),
@@ -57,7 +60,9 @@ impl Area {
         if user.role == Role::Admin {
             return Ok(Self::Admin);
         }
-        user.partner_org().map(Self::Partner).ok_or(AppError::NotFound)
+        user.partner_org()
+            .map(Self::Partner)
+            .ok_or(AppError::NotFound)
     }
 
     fn base(self) -> &'static str {

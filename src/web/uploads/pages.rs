@@ -96,7 +96,11 @@ pub async fn render_list(
                 Area::Admin => accounts::list_organisations(conn)?,
                 Area::Partner(_) => Vec::new(),
             };
-            Ok((rows, organisations, crate::db::settings::load(conn)?.uploads))
+            Ok((
+                rows,
+                organisations,
+                crate::db::settings::load(conn)?.uploads,
+            ))
         })
         .await?;
     if form.reporting_month.is_empty() {
@@ -158,7 +162,15 @@ pub async fn list_uploads(
     ctx: PageCtx,
     user: CurrentUser,
 ) -> Result<HttpResponse, AppError> {
-    render_list(&state, ctx, &user, UploadForm::default(), Errors::new(), false).await
+    render_list(
+        &state,
+        ctx,
+        &user,
+        UploadForm::default(),
+        Errors::new(),
+        false,
+    )
+    .await
 }
 
 /// A row as the preview shows it.
@@ -326,12 +338,36 @@ pub async fn render_upload(
         Vec::new()
     };
     let counts = vec![
-        CountLink { filter: "new", label: "New", count: upload.count_new },
-        CountLink { filter: "customer", label: "Existing customer", count: upload.count_customer },
-        CountLink { filter: "already", label: "Already referred", count: upload.count_already },
-        CountLink { filter: "repeat", label: "Repeat inside the file", count: upload.count_repeat },
-        CountLink { filter: "invalid", label: "Invalid", count: upload.count_invalid },
-        CountLink { filter: "warning", label: "With warnings", count: upload.count_warning },
+        CountLink {
+            filter: "new",
+            label: "New",
+            count: upload.count_new,
+        },
+        CountLink {
+            filter: "customer",
+            label: "Existing customer",
+            count: upload.count_customer,
+        },
+        CountLink {
+            filter: "already",
+            label: "Already referred",
+            count: upload.count_already,
+        },
+        CountLink {
+            filter: "repeat",
+            label: "Repeat inside the file",
+            count: upload.count_repeat,
+        },
+        CountLink {
+            filter: "invalid",
+            label: "Invalid",
+            count: upload.count_invalid,
+        },
+        CountLink {
+            filter: "warning",
+            label: "With warnings",
+            count: upload.count_warning,
+        },
     ];
     let page = UploadPage {
         ctx,
@@ -348,7 +384,10 @@ pub async fn render_upload(
         rows,
         next_after,
         columns,
-        choices: Column::ALL.iter().map(|c| (c.as_str(), c.label())).collect(),
+        choices: Column::ALL
+            .iter()
+            .map(|c| (c.as_str(), c.label()))
+            .collect(),
         problems,
     };
     html(&page)

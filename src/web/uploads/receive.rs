@@ -49,14 +49,13 @@ async fn read_body(mut multipart: Multipart, max_bytes: i64) -> Result<Received,
             received.file_name = field
                 .content_disposition()
                 .and_then(|d| d.get_filename())
-                .map(|f| crate::domain::text::clean_single_line(f))
+                .map(crate::domain::text::clean_single_line)
                 .unwrap_or_default();
         }
         let cap = if is_file { limit } else { SMALL_FIELD_LIMIT };
         let mut data = Vec::new();
         while let Some(chunk) = field.next().await {
-            let chunk =
-                chunk.map_err(|e| AppError::BadRequest(format!("Unreadable form: {e}")))?;
+            let chunk = chunk.map_err(|e| AppError::BadRequest(format!("Unreadable form: {e}")))?;
             if data.len() + chunk.len() > cap {
                 if is_file {
                     return Err(too_large(max_bytes));
@@ -95,9 +94,7 @@ pub async fn receive_upload(
     user: CurrentUser,
 ) -> Result<HttpResponse, AppError> {
     let area = Area::of(&user)?;
-    let limits = state
-        .db(|conn| Ok(settings::load(conn)?.uploads))
-        .await?;
+    let limits = state.db(|conn| Ok(settings::load(conn)?.uploads)).await?;
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -116,7 +113,10 @@ pub async fn receive_upload(
     } = received;
     let mut errors = Errors::new();
     if !valid_month(&form.reporting_month) {
-        errors.add("reporting_month", "Choose the month the referrals belong to");
+        errors.add(
+            "reporting_month",
+            "Choose the month the referrals belong to",
+        );
     }
     if !form.consent {
         errors.add(
@@ -129,9 +129,11 @@ pub async fn receive_upload(
         Area::Admin => {
             let id = form.partner_id.parse::<i64>().ok();
             let exists = match id {
-                Some(id) => state
-                    .db(move |conn| Ok(accounts::organisation(conn, id).is_ok()))
-                    .await?,
+                Some(id) => {
+                    state
+                        .db(move |conn| Ok(accounts::organisation(conn, id).is_ok()))
+                        .await?
+                }
                 None => false,
             };
             if !exists {
@@ -176,7 +178,8 @@ pub async fn receive_upload(
     let inline = i64::try_from(checked.total_rows).unwrap_or(i64::MAX) <= limits.background_rows;
     let upload_id = state
         .db(move |conn| {
-            let upload = uploads::create(conn, &request, &checked, now).map_err(AppError::internal)?;
+            let upload =
+                uploads::create(conn, &request, &checked, now).map_err(AppError::internal)?;
             if upload.status == "staging" {
                 if inline {
                     uploads::stage(conn, upload.id, now).map_err(AppError::internal)?;

@@ -35,7 +35,9 @@ fn cell(value: &str) -> String {
 pub async fn download_template(user: CurrentUser) -> Result<HttpResponse, AppError> {
     Area::of(&user)?;
     let mut writer = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
-    writer.write_record(TEMPLATE_HEADERS).map_err(AppError::internal)?;
+    writer
+        .write_record(TEMPLATE_HEADERS)
+        .map_err(AppError::internal)?;
     let body = writer.into_inner().map_err(AppError::internal)?;
     Ok(csv_response("referral-upload-template.csv", body))
 }

@@ -26,7 +26,10 @@ async fn c01_bom_and_semicolon_or_comma_files_import_the_same_two_referrals() {
         let headers: Vec<String> = serde_json::from_str(&upload.headers).expect("headers");
         assert_eq!(headers[0], "referrer_email", "{file}");
         let mapping: Vec<String> = serde_json::from_str(&upload.mapping).expect("mapping");
-        assert!(mapping.iter().all(|m| !m.is_empty()), "all 9 columns mapped: {mapping:?}");
+        assert!(
+            mapping.iter().all(|m| !m.is_empty()),
+            "all 9 columns mapped: {mapping:?}"
+        );
         let rows = referrals_of(&app, id);
         assert_eq!(rows.len(), 2, "{file}");
         for r in &rows {
@@ -98,7 +101,10 @@ async fn c02_a_windows_1252_file_is_recognised_decoded_and_announced() {
     for (a, b, c, d, e) in &got {
         let all = format!("{a}{b}{c}{d}{e}");
         assert!(!all.contains('\u{FFFD}') && !all.contains('Ã'), "{all}");
-        assert!(!all.chars().any(|c| ('\u{80}'..='\u{9F}').contains(&c)), "{all}");
+        assert!(
+            !all.chars().any(|c| ('\u{80}'..='\u{9F}').contains(&c)),
+            "{all}"
+        );
     }
 }
 
@@ -110,7 +116,11 @@ async fn c03_quoted_line_breaks_and_quotes_make_three_referrals() {
 
     let id = upload(&app, "C03.csv", fixture("C03_quoted_newlines.csv")).await;
     let preview = app.get(&format!("/partner/uploads/{id}")).await;
-    assert!(preview.text("h1 + p").contains("3 rows"), "{}", preview.body);
+    assert!(
+        preview.text("h1 + p").contains("3 rows"),
+        "{}",
+        preview.body
+    );
     assert_eq!(preview.texts("#upload-rows tbody tr").len(), 3);
     let done = super::confirm(&app, "/partner/uploads", id).await;
     assert!(done.text(".count-new").starts_with('3'), "{}", done.body);
@@ -145,13 +155,21 @@ async fn c04_excel_damaged_phones_are_normalised_or_cleared_with_a_warning() {
     app.login("p.weber@partner-a.example", PASSWORD).await;
 
     let id = upload(&app, "C04.csv", fixture("C04_phones_excel.csv")).await;
-    let warnings = app.get(&format!("/partner/uploads/{id}?show=warning")).await;
+    let warnings = app
+        .get(&format!("/partner/uploads/{id}?show=warning"))
+        .await;
     let text = warnings.text("#upload-rows");
     assert!(text.contains("Dev Patel"), "{}", warnings.body);
-    assert!(text.contains("spreadsheet") && text.contains("4.47701E+11"), "{text}");
+    assert!(
+        text.contains("spreadsheet") && text.contains("4.47701E+11"),
+        "{text}"
+    );
     super::confirm(&app, "/partner/uploads", id).await;
 
-    let phones: Vec<Option<String>> = referrals_of(&app, id).into_iter().map(|r| r.phone).collect();
+    let phones: Vec<Option<String>> = referrals_of(&app, id)
+        .into_iter()
+        .map(|r| r.phone)
+        .collect();
     assert_eq!(
         phones,
         vec![
@@ -163,7 +181,11 @@ async fn c04_excel_damaged_phones_are_normalised_or_cleared_with_a_warning() {
         ]
     );
     let patel = &referrals_of(&app, id)[2];
-    assert!(patel.warnings.contains("4.47701E+11"), "raw value kept: {}", patel.warnings);
+    assert!(
+        patel.warnings.contains("4.47701E+11"),
+        "raw value kept: {}",
+        patel.warnings
+    );
     let report = app.get(&format!("/partner/uploads/{id}/report.csv")).await;
     assert!(report.body.contains("4.47701E+11"), "{}", report.body);
 }
@@ -201,8 +223,14 @@ async fn c05_trimmed_case_insensitive_emails_are_already_referred_without_saying
     .expect("submit") else {
         panic!("R-500 should be created");
     };
-    referrals::transition(&mut app.conn(), r500.id, Status::Submitted, Status::Accepted, env.now)
-        .expect("accept");
+    referrals::transition(
+        &mut app.conn(),
+        r500.id,
+        Status::Submitted,
+        Status::Accepted,
+        env.now,
+    )
+    .expect("accept");
     app.login("p.weber@partner-a.example", PASSWORD).await;
 
     let id = upload(&app, "C05.csv", fixture("C05_email_whitespace_case.csv")).await;
@@ -211,9 +239,18 @@ async fn c05_trimmed_case_insensitive_emails_are_already_referred_without_saying
     assert_eq!(outcomes(&app, id), ["already", "already", "already", "new"]);
     let created = referrals_of(&app, id);
     assert_eq!(created.len(), 1);
-    assert_eq!(created[0].email.as_deref(), Some("new.prospect@example.com"));
+    assert_eq!(
+        created[0].email.as_deref(),
+        Some("new.prospect@example.com")
+    );
     assert_eq!(referral_count(&app), 2);
-    for leak in ["Partner B", "j.lund", &format!("#{}", r500.id), "Accepted", "20 Nov"] {
+    for leak in [
+        "Partner B",
+        "j.lund",
+        &format!("#{}", r500.id),
+        "Accepted",
+        "20 Nov",
+    ] {
         assert!(!done.text("#upload-rows").contains(leak), "leaks {leak}");
     }
     let report = app.get(&format!("/partner/uploads/{id}/report.csv")).await;
@@ -277,7 +314,9 @@ async fn c06_company_domains_are_derived_and_existing_customers_flagged() {
     );
     assert_eq!(
         outcomes(&app, id),
-        ["customer", "customer", "customer", "new", "new", "customer", "customer"]
+        [
+            "customer", "customer", "customer", "new", "new", "customer", "customer"
+        ]
     );
 }
 
@@ -306,19 +345,45 @@ async fn c12_markup_in_an_uploaded_row_is_shown_escaped_to_admins_and_in_the_rep
     ] {
         let page = who.get(path.as_str()).await;
         assert_eq!(page.status, StatusCode::OK, "{path}");
-        for raw in ["<img src=x", "<script>alert", "<b>bold", "</textarea><script", "href=\"javascript"] {
+        for raw in [
+            "<img src=x",
+            "<script>alert",
+            "<b>bold",
+            "</textarea><script",
+            "href=\"javascript",
+        ] {
             assert!(!page.body.contains(raw), "{path} contains {raw}");
         }
         assert!(!page.body.contains(">49<"), "{path}");
     }
     let upload_page = admin.get(&format!("/admin/uploads/{id}")).await;
-    assert!(upload_page.body.contains("&lt;img src=x onerror=alert(1)&gt;"), "{}", upload_page.body);
-    assert!(upload_page.body.contains("&lt;script&gt;alert(2)&lt;/script&gt; Ltd"));
+    assert!(
+        upload_page
+            .body
+            .contains("&lt;img src=x onerror=alert(1)&gt;"),
+        "{}",
+        upload_page.body
+    );
+    assert!(
+        upload_page
+            .body
+            .contains("&lt;script&gt;alert(2)&lt;/script&gt; Ltd")
+    );
     let detail = admin.get(&format!("/admin/referrals/{}", r.id)).await;
-    assert!(detail.body.contains("{{ 7*7 }} &amp; &lt;b&gt;bold&lt;/b&gt;"), "{}", detail.body);
+    assert!(
+        detail
+            .body
+            .contains("{{ 7*7 }} &amp; &lt;b&gt;bold&lt;/b&gt;"),
+        "{}",
+        detail.body
+    );
 
     let report = admin.get(&format!("/admin/uploads/{id}/report.csv")).await;
     assert_eq!(report.status, StatusCode::OK);
-    assert!(report.body.contains("Ava\"\"><img src=x onerror=alert(1)>"), "{}", report.body);
+    assert!(
+        report.body.contains("Ava\"\"><img src=x onerror=alert(1)>"),
+        "{}",
+        report.body
+    );
     assert!(report.body.contains("<script>alert(2)</script> Ltd"));
 }

@@ -77,7 +77,10 @@ async fn wait_for(app: &TestApp, id: i64, what: impl Fn(&str, i32) -> bool) -> (
         }
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    panic!("upload {id} never reached the awaited state: {:?}", state(app, id));
+    panic!(
+        "upload {id} never reached the awaited state: {:?}",
+        state(app, id)
+    );
 }
 
 /// Waits until a process has claimed the upload's commit job, which then starts its
@@ -121,7 +124,9 @@ async fn a_big_import_killed_mid_batch_leaves_no_partial_batch_and_resumes_after
     app.login("p.weber@partner-a.example", PASSWORD).await;
     let mut file = String::from("prospect_name,prospect_email,company\r\n");
     for i in 0..ROWS {
-        file.push_str(&format!("Crash Test {i:05},crash.{i:05}@example.com,Crash Co {i:05}\r\n"));
+        file.push_str(&format!(
+            "Crash Test {i:05},crash.{i:05}@example.com,Crash Co {i:05}\r\n"
+        ));
     }
 
     // Killed while the rows are staged: some chunks are in, the batch is not.
@@ -129,7 +134,10 @@ async fn a_big_import_killed_mid_batch_leaves_no_partial_batch_and_resumes_after
     let (_, staged) = wait_for(&app, id, |s, n| s != "staging" || n > 0).await;
     portal.kill().await.expect("kill");
     let (status, _) = state(&app, id);
-    assert_eq!(status, "staging", "killed after staging finished ({staged} rows)");
+    assert_eq!(
+        status, "staging",
+        "killed after staging finished ({staged} rows)"
+    );
     assert_eq!(referral_count(&app), 0);
 
     // After a restart the staging starts over and every row is there exactly once.
@@ -146,7 +154,8 @@ async fn a_big_import_killed_mid_batch_leaves_no_partial_batch_and_resumes_after
     assert_eq!(staged, ROWS as i64);
 
     // Killed inside the commit: nothing of the batch is visible.
-    app.post(&format!("/partner/uploads/{id}/confirm"), &[]).await;
+    app.post(&format!("/partner/uploads/{id}/confirm"), &[])
+        .await;
     wait_for_commit_claim(&app, id).await;
     tokio::time::sleep(Duration::from_millis(50)).await;
     portal.kill().await.expect("kill");

@@ -19,26 +19,57 @@ async fn unknown_columns_are_mapped_once_and_remembered_for_the_next_file() {
     let id = upload(&app, "crm.csv", CRM_EXPORT.as_bytes().to_vec()).await;
     let page = app.get(&format!("/partner/uploads/{id}")).await;
     assert_eq!(page.text("#upload-status"), "Columns to map");
-    assert_eq!(page.attr("select#col_0 option[selected]", "value").as_deref(), Some("first_name"));
-    assert_eq!(page.attr("select#col_2 option[selected]", "value").as_deref(), Some("prospect_email"));
-    assert!(page.attr("select#col_7 option[selected]", "value").is_none());
+    assert_eq!(
+        page.attr("select#col_0 option[selected]", "value")
+            .as_deref(),
+        Some("first_name")
+    );
+    assert_eq!(
+        page.attr("select#col_2 option[selected]", "value")
+            .as_deref(),
+        Some("prospect_email")
+    );
+    assert!(
+        page.attr("select#col_7 option[selected]", "value")
+            .is_none()
+    );
 
     // Mapping the company twice is refused next to the mapping.
     let fields: Vec<(String, String)> = [
-        "first_name", "last_name", "prospect_email", "company", "prospect_phone",
-        "company_website", "title", "company",
+        "first_name",
+        "last_name",
+        "prospect_email",
+        "company",
+        "prospect_phone",
+        "company_website",
+        "title",
+        "company",
     ]
     .iter()
     .enumerate()
     .map(|(i, c)| (format!("col_{i}"), c.to_string()))
     .collect();
-    let refs: Vec<(&str, &str)> = fields.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
-    let refused = app.post(&format!("/partner/uploads/{id}/mapping"), &refs).await;
-    assert!(refused.text("#mapping-problems").contains("Only one column"), "{}", refused.body);
+    let refs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let refused = app
+        .post(&format!("/partner/uploads/{id}/mapping"), &refs)
+        .await;
+    assert!(
+        refused
+            .text("#mapping-problems")
+            .contains("Only one column"),
+        "{}",
+        refused.body
+    );
 
     let mut fields = fields.clone();
     fields[7].1 = String::new();
-    let refs: Vec<(&str, &str)> = fields.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    let refs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
     app.post(&format!("/partner/uploads/{id}/mapping"), &refs)
         .await
         .assert_redirect(&format!("/partner/uploads/{id}"));
@@ -46,9 +77,21 @@ async fn unknown_columns_are_mapped_once_and_remembered_for_the_next_file() {
     assert_eq!(done.text("#upload-status"), "Imported");
     assert_eq!(referrals_of(&app, id)[0].prospect_name(), "Anna Berg");
 
-    let again = upload(&app, "crm-december.csv", CRM_EXPORT.replace("Anna,Berg,anna", "Bo,Ek,bo").into_bytes()).await;
+    let again = upload(
+        &app,
+        "crm-december.csv",
+        CRM_EXPORT
+            .replace("Anna,Berg,anna", "Bo,Ek,bo")
+            .into_bytes(),
+    )
+    .await;
     let page = app.get(&format!("/partner/uploads/{again}")).await;
-    assert_eq!(page.text("#upload-status"), "Waiting for confirmation", "{}", page.body);
+    assert_eq!(
+        page.text("#upload-status"),
+        "Waiting for confirmation",
+        "{}",
+        page.body
+    );
 }
 
 #[tokio::test]
@@ -56,7 +99,8 @@ async fn an_existing_referral_wins_over_a_repeat_inside_the_file() {
     let app = spawn_app().await;
     app.case_fixture();
     app.login("p.weber@partner-a.example", PASSWORD).await;
-    let first = "prospect_name,prospect_email,company\r\nOld Friend,old@friend-example.com,Friend Co\r\n";
+    let first =
+        "prospect_name,prospect_email,company\r\nOld Friend,old@friend-example.com,Friend Co\r\n";
     super::upload_and_confirm(&app, "first.csv", first.as_bytes().to_vec()).await;
 
     let file = "prospect_name,prospect_email,prospect_phone,company\r\n\
@@ -66,20 +110,45 @@ async fn an_existing_referral_wins_over_a_repeat_inside_the_file() {
         Old Friend,OLD@friend-example.com,,Friend Co\r\n\
         No Contact,,,Nobody Ltd\r\n";
     let id = upload(&app, "second.csv", file.as_bytes().to_vec()).await;
-    assert_eq!(outcomes(&app, id), ["new", "repeat", "already", "already", "invalid"]);
-    let preview = app.get(&format!("/partner/uploads/{id}?show=invalid")).await;
-    assert!(preview.text("#upload-rows").contains("Give an email address or a phone number"));
+    assert_eq!(
+        outcomes(&app, id),
+        ["new", "repeat", "already", "already", "invalid"]
+    );
+    let preview = app
+        .get(&format!("/partner/uploads/{id}?show=invalid"))
+        .await;
+    assert!(
+        preview
+            .text("#upload-rows")
+            .contains("Give an email address or a phone number")
+    );
     let repeat = app.get(&format!("/partner/uploads/{id}?show=repeat")).await;
-    assert!(repeat.text("#upload-rows").contains("Repeats row 1"), "{}", repeat.body);
+    assert!(
+        repeat.text("#upload-rows").contains("Repeats row 1"),
+        "{}",
+        repeat.body
+    );
 
     confirm(&app, "/partner/uploads", id).await;
-    assert_eq!(outcomes(&app, id), ["new", "repeat", "already", "already", "invalid"]);
+    assert_eq!(
+        outcomes(&app, id),
+        ["new", "repeat", "already", "already", "invalid"]
+    );
     assert_eq!(referrals_of(&app, id).len(), 1);
     assert_eq!(referral_count(&app), 2);
 
     let mails = app.wait_for_mail("p.weber@partner-a.example", 2).await;
-    assert!(mails.iter().all(|m| m.subject.contains("upload is imported")), "{mails:?}");
-    assert!(mails[1].text.contains("already referred: 2"), "{}", mails[1].text);
+    assert!(
+        mails
+            .iter()
+            .all(|m| m.subject.contains("upload is imported")),
+        "{mails:?}"
+    );
+    assert!(
+        mails[1].text.contains("already referred: 2"),
+        "{}",
+        mails[1].text
+    );
     let settled = app.settled_mail_to("p.weber@partner-a.example").await;
     assert_eq!(settled.len(), 2, "one email per batch, none per referral");
 }
@@ -94,27 +163,54 @@ async fn an_admin_uploads_for_a_partner_and_every_row_names_a_partner_user() {
         ,Bo Kim,bo@kim-example.com,Kim Ltd\r\n\
         j.lund@partner-b.example,Cy Ng,cy@ng-example.com,Ng Ltd\r\n";
 
-    let missing = post_file(&app, "/admin/uploads", "x.csv", file.as_bytes().to_vec(), &[
-        ("reporting_month", "2026-11"), ("consent", "yes"),
-    ])
+    let missing = post_file(
+        &app,
+        "/admin/uploads",
+        "x.csv",
+        file.as_bytes().to_vec(),
+        &[("reporting_month", "2026-11"), ("consent", "yes")],
+    )
     .await;
     assert_eq!(missing.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(missing.text("#partner_id-error").contains("Choose the partner"));
+    assert!(
+        missing
+            .text("#partner_id-error")
+            .contains("Choose the partner")
+    );
 
     let partner = fx.partner_a.to_string();
-    let page = post_file(&app, "/admin/uploads", "x.csv", file.as_bytes().to_vec(), &[
-        ("reporting_month", "2026-11"), ("consent", "yes"), ("partner_id", &partner),
-    ])
+    let page = post_file(
+        &app,
+        "/admin/uploads",
+        "x.csv",
+        file.as_bytes().to_vec(),
+        &[
+            ("reporting_month", "2026-11"),
+            ("consent", "yes"),
+            ("partner_id", &partner),
+        ],
+    )
     .await;
     let id = upload_id(&page);
     confirm(&app, "/admin/uploads", id).await;
 
     assert_eq!(outcomes(&app, id), ["new", "invalid", "invalid"]);
     let created = referrals_of(&app, id);
-    assert_eq!((created[0].submitted_by, created[0].organisation_id), (fx.weber, fx.partner_a));
+    assert_eq!(
+        (created[0].submitted_by, created[0].organisation_id),
+        (fx.weber, fx.partner_a)
+    );
     let report = app.get(&format!("/admin/uploads/{id}/report.csv")).await;
-    assert!(report.body.contains("an upload by an admin"), "{}", report.body);
-    assert!(report.body.contains("j.lund@partner-b.example is not an active user of Partner A"));
+    assert!(
+        report.body.contains("an upload by an admin"),
+        "{}",
+        report.body
+    );
+    assert!(
+        report
+            .body
+            .contains("j.lund@partner-b.example is not an active user of Partner A")
+    );
 
     let weber = app.new_browser();
     weber.login("p.weber@partner-a.example", PASSWORD).await;
@@ -132,7 +228,9 @@ async fn a_cancelled_upload_imports_nothing() {
     app.post(&format!("/partner/uploads/{id}/cancel"), &[])
         .await
         .assert_redirect(&format!("/partner/uploads/{id}"));
-    let page = app.post(&format!("/partner/uploads/{id}/confirm"), &[]).await;
+    let page = app
+        .post(&format!("/partner/uploads/{id}/confirm"), &[])
+        .await;
     page.assert_redirect(&format!("/partner/uploads/{id}"));
 
     assert_eq!(referral_count(&app), 0);
@@ -161,12 +259,17 @@ async fn partner_b_cannot_see_confirm_or_download_partner_a_uploads() {
         assert_eq!(page.body, missing.body, "{path}");
     }
     for action in ["confirm", "cancel", "mapping"] {
-        let page = lund.post(&format!("/partner/uploads/{id}/{action}"), &[]).await;
+        let page = lund
+            .post(&format!("/partner/uploads/{id}/{action}"), &[])
+            .await;
         assert_eq!(page.status, StatusCode::NOT_FOUND, "{action}");
     }
     let history = lund.get("/partner/uploads").await;
     assert!(!history.body.contains("C01.csv"));
-    assert_eq!(lund.get("/admin/uploads").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        lund.get("/admin/uploads").await.status,
+        StatusCode::NOT_FOUND
+    );
 
     assert_eq!(referral_count(&app), 0);
     let own = app.get(&format!("/partner/uploads/{id}")).await;
