@@ -24,7 +24,9 @@ use referral_portal::uploads::{self, NewUploadRequest};
 
 fn env_number(name: &str, default: usize) -> anyhow::Result<usize> {
     match std::env::var(name) {
-        Ok(v) => v.parse().with_context(|| format!("{name} must be a number")),
+        Ok(v) => v
+            .parse()
+            .with_context(|| format!("{name} must be a number")),
         Err(_) => Ok(default),
     }
 }

@@ -17,6 +17,7 @@ use crate::web::guard::CurrentUser;
 use crate::web::{AppState, see_other};
 
 pub async fn map_columns(
+    req: HttpRequest,
     state: web::Data<AppState>,
     ctx: PageCtx,
     user: CurrentUser,
@@ -24,7 +25,7 @@ pub async fn map_columns(
     form: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
     let area = Area::of(&user)?;
-    let upload = load_upload(&state, area, path.into_inner()).await?;
+    let upload = load_upload(&state, &req, &user, path.into_inner()).await?;
     let mapping = mapping_from_form(&upload, &form);
 
     let now = state.now();
@@ -73,7 +74,7 @@ pub async fn confirm_upload(
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let area = Area::of(&user)?;
-    let upload = load_upload(&state, area, path.into_inner()).await?;
+    let upload = load_upload(&state, &req, &user, path.into_inner()).await?;
 
     let env = IntakeEnv {
         now: state.now(),
@@ -115,7 +116,7 @@ pub async fn cancel_upload(
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let area = Area::of(&user)?;
-    let upload = load_upload(&state, area, path.into_inner()).await?;
+    let upload = load_upload(&state, &req, &user, path.into_inner()).await?;
 
     let now = state.now();
     let addr = state.client_addr(&req);

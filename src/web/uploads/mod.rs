@@ -8,9 +8,10 @@ mod pages;
 mod receive;
 mod report;
 
-use actix_web::web;
+use actix_web::{HttpRequest, web};
 
 use crate::db::accounts::Role;
+use crate::db::audit::{self, AuditEntry};
 use crate::db::uploads::{self, Upload};
 use crate::error::AppError;
 use crate::web::AppState;
@@ -87,10 +88,34 @@ impl Area {
     }
 }
 
-/// The upload if this user may see it; otherwise the same 404 as a missing one.
-async fn load_upload(state: &AppState, area: Area, id: i64) -> Result<Upload, AppError> {
+/// The upload if this user may see it; otherwise the same 404 as a missing one, and the
+/// attempt goes to the audit log.
+async fn load_upload(
+    state: &AppState,
+    req: &HttpRequest,
+    user: &CurrentUser,
+    id: i64,
+) -> Result<Upload, AppError> {
+    let area = Area::of(user)?;
+    let addr = state.client_addr(req);
+    let now = state.now();
+    let user_id = user.id;
     state
-        .db(move |conn| uploads::find(conn, id, area.organisation()).map_err(AppError::from))
+        .db(move |conn| {
+            let found = uploads::find(conn, id, area.organisation())?;
+            if found.is_none() {
+                let entry = AuditEntry {
+                    actor_user_id: Some(user_id),
+                    action: "access_denied",
+                    object_type: "upload",
+                    object_id: Some(id.to_string()),
+                    client_addr: Some(&addr),
+                    detail: None,
+                };
+                audit::record(conn, &entry, now)?;
+            }
+            Ok(found)
+        })
         .await?
         .ok_or(AppError::NotFound)
 }

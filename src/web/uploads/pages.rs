@@ -3,7 +3,7 @@
 //! JavaScript), or its rows with their outcomes, filterable and paged, with counts on top.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chrono::Datelike;
 use serde::Deserialize;
@@ -394,14 +394,14 @@ pub async fn render_upload(
 }
 
 pub async fn show_upload(
+    req: HttpRequest,
     state: web::Data<AppState>,
     ctx: PageCtx,
     user: CurrentUser,
     path: web::Path<i64>,
     query: web::Query<ShowQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let area = Area::of(&user)?;
-    let upload = load_upload(&state, area, path.into_inner()).await?;
+    let upload = load_upload(&state, &req, &user, path.into_inner()).await?;
     render_upload(&state, ctx, &user, upload, &query, Vec::new()).await
 }
 

@@ -3,7 +3,7 @@
 //! prefixed with an apostrophe.
 
 use actix_web::http::header;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::{Area, load_upload};
 use crate::db::uploads::{self, RowFilter};
@@ -43,12 +43,12 @@ pub async fn download_template(user: CurrentUser) -> Result<HttpResponse, AppErr
 }
 
 pub async fn download_report(
+    req: HttpRequest,
     state: web::Data<AppState>,
     user: CurrentUser,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    let area = Area::of(&user)?;
-    let upload = load_upload(&state, area, path.into_inner()).await?;
+    let upload = load_upload(&state, &req, &user, path.into_inner()).await?;
 
     let id = upload.id;
     let body = state

@@ -272,6 +272,18 @@ async fn partner_b_cannot_see_confirm_or_download_partner_a_uploads() {
     );
 
     assert_eq!(referral_count(&app), 0);
+    let denied: i64 = {
+        use diesel::prelude::*;
+        use referral_portal::db::schema::audit_log;
+        audit_log::table
+            .filter(audit_log::action.eq("access_denied"))
+            .filter(audit_log::object_type.eq("upload"))
+            .filter(audit_log::object_id.eq(id.to_string()))
+            .count()
+            .get_result(&mut app.conn())
+            .expect("audit")
+    };
+    assert_eq!(denied, 6, "every attempt is audited");
     let own = app.get(&format!("/partner/uploads/{id}")).await;
     assert_eq!(own.text("#upload-status"), "Waiting for confirmation");
 }
