@@ -287,3 +287,38 @@ async fn partner_b_cannot_see_confirm_or_download_partner_a_uploads() {
     let own = app.get(&format!("/partner/uploads/{id}")).await;
     assert_eq!(own.text("#upload-status"), "Waiting for confirmation");
 }
+
+#[tokio::test]
+async fn two_uploads_of_the_same_prospects_confirmed_at_once_cannot_both_win() {
+    let app = spawn_app().await;
+    app.case_fixture();
+    app.login("p.weber@partner-a.example", PASSWORD).await;
+    let lund = app.new_browser();
+    lund.login("j.lund@partner-b.example", PASSWORD).await;
+    let mut file = String::from("prospect_name,prospect_email,company\r\n");
+    for i in 0..50 {
+        file.push_str(&format!(
+            "Race Person{i},race.{i}@race-example.com,Race {i} Ltd\r\n"
+        ));
+    }
+    let a = upload(&app, "a.csv", file.clone().into_bytes()).await;
+    let b = upload(&lund, "b.csv", file.into_bytes()).await;
+
+    let (path_a, path_b) = (
+        format!("/partner/uploads/{a}/confirm"),
+        format!("/partner/uploads/{b}/confirm"),
+    );
+    let (pa, pb) = tokio::join!(app.post(&path_a, &[]), lund.post(&path_b, &[]));
+    pa.assert_redirect(&format!("/partner/uploads/{a}"));
+    pb.assert_redirect(&format!("/partner/uploads/{b}"));
+
+    assert_eq!(referral_count(&app), 50);
+    let created = referrals_of(&app, a).len() + referrals_of(&app, b).len();
+    assert_eq!(created, 50);
+    let (oa, ob) = (outcomes(&app, a), outcomes(&app, b));
+    assert!(
+        (oa.iter().all(|o| o == "new") && ob.iter().all(|o| o == "already"))
+            || (ob.iter().all(|o| o == "new") && oa.iter().all(|o| o == "already")),
+        "{oa:?} {ob:?}"
+    );
+}
