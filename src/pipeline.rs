@@ -17,7 +17,9 @@ use crate::mail::{MailError, messages};
 
 mod batch;
 
-pub use batch::{BatchRow, RowOutcome, RowResult, preview_row, submit_batch};
+pub use batch::{BatchRow, BatchState, RowOutcome, RowResult, preview_row, submit_batch};
+
+use std::collections::HashMap;
 
 /// The monthly upload a referral comes with.
 #[derive(Debug, Clone)]
@@ -121,7 +123,13 @@ pub fn submit(
             return Ok(Outcome::AlreadyReferred { conflict_id });
         }
         let referral = create(
-            conn, submitter, &valid, &identity, settings, env, None, None,
+            conn,
+            submitter,
+            &valid,
+            &identity,
+            settings,
+            env,
+            Source::Form,
         )?;
         Ok(Outcome::Created(Box::new(referral)))
     })
@@ -223,8 +231,7 @@ pub fn create_overridden(
         &identity,
         &settings,
         env,
-        Some(admin_reason),
-        None,
+        Source::Override(admin_reason),
     )?;
     Ok(Ok(referral))
 }
@@ -286,6 +293,7 @@ fn company_flags(
     valid: &ValidReferral,
     organisation_id: i64,
     now: DateTime<Utc>,
+    cache: Option<&mut SimilarNames>,
 ) -> QueryResult<(bool, Option<String>)> {
     let existing = match &valid.company_domain {
         Some(domain) => referrals::customer_by_domain(conn, domain)?.is_some(),
@@ -310,9 +318,19 @@ fn company_flags(
             ));
         }
     }
-    for (id, name, domain) in
-        referrals::open_with_company_prefix(conn, prefix, organisation_id, now, 50)?
-    {
+    let candidates = match cache {
+        Some(cache) => match cache.0.get(prefix) {
+            Some(found) => found.clone(),
+            None => {
+                let found =
+                    referrals::open_with_company_prefix(conn, prefix, organisation_id, now, 50)?;
+                cache.0.insert(prefix.to_owned(), found.clone());
+                found
+            }
+        },
+        None => referrals::open_with_company_prefix(conn, prefix, organisation_id, now, 50)?,
+    };
+    for (id, name, domain) in candidates {
         if differs(&domain) && names_similar(&valid.company_normalised, &name) {
             return Ok((
                 false,
@@ -334,10 +352,21 @@ fn warnings_text(valid: &ValidReferral) -> String {
         .join("\n")
 }
 
-#[expect(
-    clippy::too_many_arguments,
-    reason = "form, override and upload share this one path"
-)]
+/// Other partners' open referrals whose company name starts with a given word, kept for one
+/// upload transaction. They cannot change while it holds the intake lock, and the upload's own
+/// rows (its own organisation) are never candidates, so a file of many companies starting with
+/// the same word does not scan its own earlier rows again for every row.
+#[derive(Debug, Default)]
+pub struct SimilarNames(HashMap<String, Vec<(i64, String, Option<String>)>>);
+
+/// Where a referral being created comes from.
+enum Source<'a> {
+    Form,
+    /// An admin override of a conflict, with the admin's reason.
+    Override(&'a str),
+    Upload(&'a UploadOrigin, &'a mut SimilarNames),
+}
+
 fn create(
     conn: &mut AnyConnection,
     submitter: Submitter,
@@ -345,11 +374,15 @@ fn create(
     identity: &ProspectIdentity,
     settings: &IntakeSettings,
     env: &IntakeEnv,
-    override_reason: Option<&str>,
-    origin: Option<&UploadOrigin>,
+    source: Source,
 ) -> Result<Referral, PipelineError> {
+    let (override_reason, origin, cache) = match source {
+        Source::Form => (None, None, None),
+        Source::Override(reason) => (Some(reason), None, None),
+        Source::Upload(origin, cache) => (None, Some(origin), Some(cache)),
+    };
     let (existing_customer, similar) =
-        company_flags(conn, valid, submitter.organisation_id, env.now)?;
+        company_flags(conn, valid, submitter.organisation_id, env.now, cache)?;
     let now = db_time(env.now);
     let new = NewReferral {
         organisation_id: submitter.organisation_id,

@@ -7,8 +7,8 @@
 use chrono::{DateTime, Utc};
 
 use super::{
-    IntakeEnv, IntakeSettings, PipelineError, Submitter, UploadOrigin, create, find_protecting,
-    record_conflict, serialise_intake,
+    IntakeEnv, IntakeSettings, PipelineError, SimilarNames, Source, Submitter, UploadOrigin,
+    create, find_protecting, record_conflict, serialise_intake,
 };
 use crate::db::{AnyConnection, referrals};
 use crate::domain::upload::InFileRepeats;
@@ -119,6 +119,14 @@ pub fn preview_row(
     })
 }
 
+/// What one upload's commit carries from chunk to chunk; use one per writing transaction.
+#[derive(Debug, Default)]
+pub struct BatchState {
+    /// Identities of the file's rows created so far.
+    pub seen: InFileRepeats,
+    pub similar: SimilarNames,
+}
+
 /// Submits rows of one upload. Call it inside a writing transaction ([`crate::db::write_tx`]):
 /// the protection check and the inserts then happen at commit time, so two uploads at once
 /// cannot both win. No email goes to the submitter; the upload sends one for the batch.
@@ -128,8 +136,9 @@ pub fn submit_batch(
     origin: &UploadOrigin,
     settings: &IntakeSettings,
     env: &IntakeEnv,
-    seen: &mut InFileRepeats,
+    state: &mut BatchState,
 ) -> Result<Vec<RowResult>, PipelineError> {
+    let seen = &mut state.seen;
     serialise_intake(conn)?;
     let env = IntakeEnv {
         notify_submitter: false,
@@ -163,16 +172,8 @@ pub fn submit_batch(
                 RowOutcome::AlreadyReferred
             }
             None => {
-                let referral = create(
-                    conn,
-                    submitter,
-                    &valid,
-                    &identity,
-                    settings,
-                    &env,
-                    None,
-                    Some(origin),
-                )?;
+                let source = Source::Upload(origin, &mut state.similar);
+                let referral = create(conn, submitter, &valid, &identity, settings, &env, source)?;
                 seen.remember(&identity, row.row_no);
                 results.push(RowResult {
                     outcome: if referral.existing_customer {

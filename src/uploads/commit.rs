@@ -10,9 +10,11 @@ use super::{CHUNK_ROWS, UploadError};
 use crate::db::audit::{self, AuditEntry};
 use crate::db::uploads::{self, Counts, RowFilter, UploadStatus};
 use crate::db::{AnyConnection, accounts, outbox, write_tx};
-use crate::domain::upload::{InFileRepeats, MappedRow, Mapping};
+use crate::domain::upload::{MappedRow, Mapping};
 use crate::mail::messages;
-use crate::pipeline::{BatchRow, IntakeEnv, IntakeSettings, UploadOrigin, submit_batch};
+use crate::pipeline::{
+    BatchRow, BatchState, IntakeEnv, IntakeSettings, UploadOrigin, submit_batch,
+};
 
 /// What confirming did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,7 +87,7 @@ pub fn commit(
             upload_id,
             reporting_month: upload.reporting_month.clone(),
         };
-        let mut seen = InFileRepeats::new();
+        let mut batch_state = BatchState::default();
         let mut counts = Counts::default();
         let mut after = 0;
         loop {
@@ -105,7 +107,7 @@ pub fn commit(
                     raw: &m.raw,
                 })
                 .collect();
-            let results = submit_batch(conn, &batch, &origin, &settings, env, &mut seen)?;
+            let results = submit_batch(conn, &batch, &origin, &settings, env, &mut batch_state)?;
             for (row, result) in staged.iter().zip(&results) {
                 count(&mut counts, result);
                 uploads::set_row_result(
