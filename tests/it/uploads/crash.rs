@@ -83,8 +83,53 @@ async fn wait_for(app: &TestApp, id: i64, what: impl Fn(&str, i32) -> bool) -> (
     );
 }
 
-/// Waits until a process has claimed the upload's commit job, which then starts its
-/// transaction at once.
+/// Whether another connection holds the intake write lock right now: SQLite's write lock (a
+/// fresh connection without busy timeout cannot begin an immediate transaction), or the
+/// PostgreSQL advisory lock intake takes.
+fn intake_locked(database_url: &str) -> bool {
+    use diesel::connection::SimpleConnection;
+    if database_url.starts_with("postgres") {
+        let mut conn = diesel::PgConnection::establish(database_url).expect("connect");
+        #[derive(QueryableByName)]
+        struct Free {
+            #[diesel(sql_type = diesel::sql_types::Bool)]
+            free: bool,
+        }
+        let free: Free = diesel::sql_query("SELECT pg_try_advisory_lock(7401) AS free")
+            .get_result(&mut conn)
+            .expect("probe");
+        return !free.free;
+    }
+    let mut conn = diesel::SqliteConnection::establish(database_url).expect("connect");
+    match conn.batch_execute("BEGIN IMMEDIATE") {
+        Ok(()) => {
+            let _ = conn.batch_execute("ROLLBACK");
+            false
+        }
+        Err(_) => true,
+    }
+}
+
+/// Waits until the commit transaction is running: its job is claimed and the intake lock has
+/// been held for several probes in a row.
+async fn wait_inside_commit(app: &TestApp, database_url: &str, id: i64) {
+    wait_for_commit_claim(app, id).await;
+    let mut held = 0;
+    for _ in 0..5000 {
+        held = if intake_locked(database_url) {
+            held + 1
+        } else {
+            0
+        };
+        if held >= 3 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    panic!("the commit never took the intake lock");
+}
+
+/// Waits until a process has claimed the upload's commit job.
 async fn wait_for_commit_claim(app: &TestApp, id: i64) {
     let key = format!("upload-commit:{id}");
     for _ in 0..2000 {
@@ -156,8 +201,7 @@ async fn a_big_import_killed_mid_batch_leaves_no_partial_batch_and_resumes_after
     // Killed inside the commit: nothing of the batch is visible.
     app.post(&format!("/partner/uploads/{id}/confirm"), &[])
         .await;
-    wait_for_commit_claim(&app, id).await;
-    tokio::time::sleep(Duration::from_millis(50)).await;
+    wait_inside_commit(&app, &database_url, id).await;
     portal.kill().await.expect("kill");
     let (status, _) = state(&app, id);
     assert_eq!(status, "importing", "killed after the commit finished");
