@@ -23,6 +23,8 @@ pub struct Config {
     pub worker_interval: Duration,
     /// How long a claimed background job stays with its process before others may take it.
     pub job_lease: chrono::TimeDelta,
+    /// Most database connections this process opens.
+    pub db_pool_size: u32,
 }
 
 /// The key that signs cookies; at least 64 bytes, shared by every instance.
@@ -158,6 +160,15 @@ impl Config {
             ));
         }
 
+        let db_pool_size: u32 = lookup("PORTAL_DB_POOL_SIZE")
+            .map(|raw| raw.parse())
+            .transpose()
+            .map_err(|e| invalid("PORTAL_DB_POOL_SIZE", format!("{e}")))?
+            .unwrap_or(8);
+        if !(1..=200).contains(&db_pool_size) {
+            return Err(invalid("PORTAL_DB_POOL_SIZE", "must be between 1 and 200"));
+        }
+
         Ok(Self {
             database_url: database_url.into(),
             smtp_url: smtp_url.map(Into::into),
@@ -169,6 +180,7 @@ impl Config {
             trusted_proxies,
             worker_interval: Duration::from_millis(worker_ms.max(10)),
             job_lease: chrono::TimeDelta::seconds(lease_seconds),
+            db_pool_size,
         })
     }
 

@@ -7,10 +7,13 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::clock::Clock;
 use crate::db::accounts::{self, NewOrganisation, NewUser, Role};
+use crate::db::routing::{self, RepProfile};
 use crate::db::{AnyConnection, db_time, referrals};
+use crate::domain::{Currency, Money};
 use crate::domain::{IntakeMode, RawReferral, normalise_company_name};
 use crate::pipeline::{self, IntakeEnv, IntakeSettings, Outcome, Submitter};
 use crate::review::{self, Actor, Decision};
+use crate::stages::{self, Step, StepContext};
 
 /// The password of every demo account (README.md lists the sign-ins).
 pub const DEMO_PASSWORD: &str = "portal-demo-2026";
@@ -30,6 +33,8 @@ pub enum SetupError {
     Pipeline(#[from] pipeline::PipelineError),
     #[error(transparent)]
     Review(#[from] review::ReviewError),
+    #[error(transparent)]
+    Stage(#[from] stages::StepError),
 }
 
 /// Creates an active admin with the given password.
@@ -90,7 +95,7 @@ pub fn fill_if_empty(conn: &mut AnyConnection, clock: &dyn Clock) -> Result<bool
         &hash,
         now,
     )?;
-    create_user(
+    let north = create_user(
         conn,
         "rep.north@vendor.example",
         "Rafael North",
@@ -99,7 +104,7 @@ pub fn fill_if_empty(conn: &mut AnyConnection, clock: &dyn Clock) -> Result<bool
         &hash,
         now,
     )?;
-    create_user(
+    let south = create_user(
         conn,
         "rep.south@vendor.example",
         "Sofia South",
@@ -108,6 +113,21 @@ pub fn fill_if_empty(conn: &mut AnyConnection, clock: &dyn Clock) -> Result<bool
         &hash,
         now,
     )?;
+    for rep in [&north, &south] {
+        routing::save_profile(
+            conn,
+            &RepProfile {
+                user_id: rep.id,
+                available: true,
+                out_of_office_until: None,
+                manager_user_id: Some(admin.id),
+                calendar: routing::DEFAULT_HOURS.into(),
+                holidays: String::new(),
+            },
+        )?;
+    }
+    let pool = routing::create_pool(conn, "Everyone", true, now - TimeDelta::days(120))?;
+    routing::set_pool_members(conn, pool, &[north.id, south.id])?;
 
     let mut partners = Vec::new();
     for (name, country, domain, people) in ORGANISATIONS {
@@ -146,7 +166,8 @@ pub fn fill_if_empty(conn: &mut AnyConnection, clock: &dyn Clock) -> Result<bool
     }
 
     let mut created = Vec::new();
-    for (i, prospect) in prospects().into_iter().enumerate() {
+    // Oldest first, so ids grow with time as they do in real use.
+    for (i, prospect) in prospects().into_iter().enumerate().rev() {
         let (org, users) = &partners[i % partners.len()];
         let submitter = Submitter {
             user_id: users[i % users.len()],
@@ -190,13 +211,18 @@ pub fn fill_if_empty(conn: &mut AnyConnection, clock: &dyn Clock) -> Result<bool
             _ => (None, None),
         };
         if let Some(decision) = decision {
+            let decided = *when + (now - *when) / 4;
             let actor = Actor {
                 user_id: admin.id,
                 client_addr: "demo",
-                now: *when + TimeDelta::hours(5),
+                now: decided,
                 partner_link_base: "/partner/referrals/",
+                rep_link_base: "/rep/referrals/",
             };
-            review::decide(conn, *id, decision, note, &actor)?;
+            review::decide(conn, *id, decision, note, None, &actor)?;
+            if decision == Decision::Accept {
+                work_the_pipeline(conn, *id, n, decided, now)?;
+            }
         }
     }
     // A few attempts that first-to-register protection blocks, for the conflicts page.
@@ -224,6 +250,87 @@ pub fn fill_if_empty(conn: &mut AnyConnection, clock: &dyn Clock) -> Result<bool
     }
     crate::db::outbox::mark_all_sent(conn, now)?;
     Ok(true)
+}
+
+/// Moves an accepted demo referral some way down the pipeline, as its rep would.
+fn work_the_pipeline(
+    conn: &mut AnyConnection,
+    id: i64,
+    n: usize,
+    accepted: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(), SetupError> {
+    let Some(referral) = referrals::find(conn, id)? else {
+        return Ok(());
+    };
+    let Some(rep) = referral.assigned_rep_id else {
+        return Ok(());
+    };
+    let eur = |major: i64| Money::new(major * 100, Currency::EUR);
+    let plan: Vec<Step> = match n % 7 {
+        0 => vec![],
+        1 => vec![Step::FirstContact {
+            channel: "phone".into(),
+            at: accepted,
+        }],
+        2 => vec![
+            Step::FirstContact {
+                channel: "email".into(),
+                at: accepted,
+            },
+            Step::MeetingBooked,
+        ],
+        3 => vec![
+            Step::FirstContact {
+                channel: "phone".into(),
+                at: accepted,
+            },
+            Step::MeetingBooked,
+            Step::Opportunity {
+                expected_value: eur(24_000),
+            },
+        ],
+        4 | 5 => vec![
+            Step::FirstContact {
+                channel: "meeting".into(),
+                at: accepted,
+            },
+            Step::MeetingBooked,
+            Step::Opportunity {
+                expected_value: eur(15_000),
+            },
+            Step::Won {
+                deal_value: eur(12_500 + (n as i64) * 100),
+            },
+        ],
+        _ => vec![
+            Step::FirstContact {
+                channel: "phone".into(),
+                at: accepted,
+            },
+            Step::Lost {
+                reason: "Chose to stay with their current supplier.".into(),
+            },
+        ],
+    };
+    let span = (now - accepted) / (plan.len() as i32 + 1);
+    for (k, step) in plan.into_iter().enumerate() {
+        let at = accepted + span * (k as i32 + 1);
+        let step = match step {
+            Step::FirstContact { channel, .. } => Step::FirstContact { channel, at },
+            other => other,
+        };
+        let ctx = StepContext {
+            rep_user_id: rep,
+            client_addr: "demo",
+            now: at,
+            note: Some("Progress logged by the rep."),
+            share_note: k % 2 == 0,
+            partner_link_base: "/partner/referrals/",
+        };
+        stages::take_step(conn, id, &step, &ctx)?;
+    }
+    Ok(())
 }
 
 type Person = (&'static str, &'static str);

@@ -25,6 +25,8 @@ pub enum AppError {
     SignInRequired,
     #[error("{0}")]
     BadRequest(String),
+    #[error("the form was larger than the portal accepts")]
+    PayloadTooLarge,
     /// A request body over its limit, refused before it is read further.
     #[error("{0}")]
     TooLarge(String),
@@ -94,6 +96,7 @@ impl ResponseError for AppError {
             Self::Forbidden | Self::Csrf => StatusCode::FORBIDDEN,
             Self::SignInRequired => StatusCode::SEE_OTHER,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -112,6 +115,11 @@ impl ResponseError for AppError {
         let (title, message) = match self {
             Self::NotFound => ("Not found", "There is nothing at this address."),
             Self::Forbidden => ("Not allowed", "Your account cannot do this."),
+            Self::PayloadTooLarge => (
+                "Too much text",
+                "The form held more text than the portal accepts. Go back, shorten the longest \
+                 field, and send it again.",
+            ),
             Self::Internal(_) => (
                 "Something went wrong",
                 "The portal could not finish this request. Please try again in a moment.",

@@ -1,18 +1,21 @@
 //! Partner referral portal: the library behind the `referral-portal` binary. `build` takes an
 //! already-bound listener so tests can serve on port 0.
 
+pub mod assignment;
 pub mod clock;
 pub mod config;
 pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod error;
+mod extractor_errors;
 pub mod invites;
 pub mod jobs;
 pub mod mail;
 pub mod passwords;
 pub mod pipeline;
 pub mod review;
+pub mod stages;
 pub mod telemetry;
 pub mod uploads;
 pub mod web;
@@ -88,7 +91,7 @@ pub fn build(
     clock: SharedClock,
     http_workers: usize,
 ) -> Result<Application, StartError> {
-    let pool = db::pool::connect(config.database_url(), 8)?;
+    let pool = db::pool::connect(config.database_url(), config.db_pool_size)?;
     let port = listener
         .local_addr()
         .map_err(|e| StartError::Io("the listener".into(), e))?
@@ -120,6 +123,18 @@ pub fn build(
     )
     .handle(db::outbox::DELIVER_MAIL, Arc::new(deliver_mail))
     .handle(
+        assignment::SLA_REMINDER,
+        Arc::new(assignment::jobs::SlaReminder {
+            rep_link_base: config.link("/rep/referrals/"),
+        }),
+    )
+    .handle(
+        assignment::SLA_ESCALATION,
+        Arc::new(assignment::jobs::SlaEscalation {
+            rep_link_base: config.link("/rep/referrals/"),
+        }),
+    )
+    .handle(
         uploads::IMPORT_UPLOAD,
         Arc::new(uploads::ImportUpload {
             link_base: config.base_url.as_str().trim_end_matches('/').to_owned(),
@@ -150,7 +165,10 @@ pub fn build(
             .build();
         App::new()
             .app_data(aw::Data::new(state.clone()))
-            .app_data(aw::FormConfig::default().limit(64 * 1024))
+            .app_data(extractor_errors::form())
+            .app_data(extractor_errors::query())
+            .app_data(extractor_errors::path())
+            .app_data(aw::PayloadConfig::new(extractor_errors::BODY_LIMIT))
             .route(
                 "/static/portal.css",
                 aw::get().to(|| async {

@@ -11,7 +11,8 @@ use crate::db::referrals::{self, Keys, NewEvent, NewReferral, Referral, Status};
 use crate::db::{AnyConnection, accounts, conflicts, db_time, outbox, settings, write_tx};
 use crate::domain::{
     self, Currency, FieldErrors, IntakeContext, IntakeMode, ProspectIdentity, ProviderLists,
-    RawReferral, ValidReferral, conflict_reason, identity_of, names_similar,
+    RawReferral, Score, ScoreInput, ScoringRules, ValidReferral, conflict_reason, identity_of,
+    names_similar,
 };
 use crate::mail::{MailError, messages};
 
@@ -67,6 +68,8 @@ pub enum PipelineError {
     Mail(#[from] MailError),
     #[error("could not store the attempt: {0}")]
     Payload(#[from] serde_json::Error),
+    #[error(transparent)]
+    Assign(#[from] crate::assignment::AssignError),
 }
 
 /// The settings intake reads once per submission (or once per upload).
@@ -75,6 +78,9 @@ pub struct IntakeSettings {
     pub currency: Currency,
     pub protection_days: i64,
     pub providers: ProviderLists,
+    pub scoring: ScoringRules,
+    /// Accept without an admin at or above this score.
+    pub auto_accept_score: Option<i64>,
 }
 
 impl IntakeSettings {
@@ -83,12 +89,32 @@ impl IntakeSettings {
         let program = settings::load(conn)?;
         let (free, disposable) = crate::db::admin::provider_extras(conn)?;
         let providers = ProviderLists::default().with_extra(free, disposable);
+        let routing = settings::load_routing(conn)?;
         Ok(Self {
             default_phone_country: organisation.default_phone_country,
             currency: Currency::parse(&program.currency).unwrap_or(Currency::EUR),
             protection_days: program.protection_days,
             providers,
+            scoring: scoring_rules(&routing.scoring_rules),
+            auto_accept_score: routing.auto_accept_score,
         })
+    }
+
+    /// The score a referral would get, for the form's guidance before submitting.
+    pub fn preview_score(&self, raw: &RawReferral) -> Result<Score, FieldErrors> {
+        let valid = domain::validate_referral(raw, IntakeMode::Form, &self.context())?;
+        Ok(self.score(&valid, false))
+    }
+
+    fn score(&self, valid: &ValidReferral, existing_customer: bool) -> Score {
+        let email_class = valid
+            .email
+            .as_ref()
+            .map(|e| self.providers.classify(e.domain()));
+        domain::score(
+            &self.scoring,
+            &ScoreInput::from_referral(valid, email_class, existing_customer),
+        )
     }
 
     fn context(&self) -> IntakeContext<'_> {
@@ -98,6 +124,17 @@ impl IntakeSettings {
             providers: &self.providers,
         }
     }
+}
+
+/// The stored scoring rules, or the defaults when none are stored (or they do not parse).
+pub fn scoring_rules(stored: &str) -> ScoringRules {
+    if stored.trim().is_empty() {
+        return ScoringRules::default();
+    }
+    serde_json::from_str(stored).unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "stored scoring rules do not parse; using the defaults");
+        ScoringRules::default()
+    })
 }
 
 /// Validates a referral, then checks and saves it. Dedupe runs inside the writing
@@ -280,6 +317,57 @@ fn find_protecting(
     }))
 }
 
+/// Accepts a referral whose score reached the auto-accept threshold, and routes it.
+fn auto_accept(
+    conn: &mut AnyConnection,
+    referral: &Referral,
+    score: u8,
+    env: &IntakeEnv,
+) -> Result<(), PipelineError> {
+    if !referrals::transition(
+        conn,
+        referral.id,
+        Status::Submitted,
+        Status::Accepted,
+        env.now,
+    )? {
+        return Ok(());
+    }
+    referrals::add_event(
+        conn,
+        &NewEvent {
+            referral_id: referral.id,
+            actor_user_id: None,
+            kind: "status_changed",
+            from_status: Some(Status::Submitted.as_str()),
+            to_status: Some(Status::Accepted.as_str()),
+            note: Some(&format!(
+                "Accepted automatically with a fit score of {score}."
+            )),
+            shared_with_partner: true,
+        },
+        env.now,
+    )?;
+    if let Some(accepted) = referrals::find(conn, referral.id)? {
+        let rep_link_base = env
+            .referral_link_base
+            .replace("/partner/referrals/", "/rep/referrals/");
+        let ctx = crate::assignment::RouteContext {
+            actor_user_id: None,
+            client_addr: &env.client_addr,
+            now: env.now,
+            rep_link_base: &rep_link_base,
+        };
+        crate::assignment::route(
+            conn,
+            &accepted,
+            crate::assignment::RouteReason::Accepted,
+            &ctx,
+        )?;
+    }
+    Ok(())
+}
+
 /// The first word of a normalised company name: the index range the similarity check scans.
 fn similarity_prefix(normalised: &str) -> &str {
     normalised.split_whitespace().next().unwrap_or(normalised)
@@ -383,6 +471,7 @@ fn create(
     };
     let (existing_customer, similar) =
         company_flags(conn, valid, submitter.organisation_id, env.now, cache)?;
+    let score = settings.score(valid, existing_customer);
     let now = db_time(env.now);
     let new = NewReferral {
         organisation_id: submitter.organisation_id,
@@ -421,6 +510,13 @@ fn create(
         reporting_month: origin.map(|o| o.reporting_month.clone()),
     };
     let referral = referrals::insert(conn, &new)?;
+    let reasons: Vec<String> = score.reasons.iter().map(ToString::to_string).collect();
+    referrals::set_score(
+        conn,
+        referral.id,
+        i32::from(score.value),
+        &reasons.join("\n"),
+    )?;
     referrals::add_event(
         conn,
         &NewEvent {
@@ -430,6 +526,7 @@ fn create(
             from_status: None,
             to_status: Some(Status::Submitted.as_str()),
             note: None,
+            shared_with_partner: true,
         },
         env.now,
     )?;
@@ -449,6 +546,7 @@ fn create(
                 from_status: None,
                 to_status: None,
                 note: Some(&note),
+                shared_with_partner: false,
             },
             env.now,
         )?;
@@ -483,5 +581,11 @@ fn create(
         partner.id = submitter.organisation_id,
         "referral submitted"
     );
-    Ok(referral)
+    if settings
+        .auto_accept_score
+        .is_some_and(|threshold| i64::from(score.value) >= threshold)
+    {
+        auto_accept(conn, &referral, score.value, env)?;
+    }
+    Ok(referrals::find(conn, referral.id)?.unwrap_or(referral))
 }

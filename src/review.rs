@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::assignment::{self, RouteContext, RouteReason};
 use crate::db::audit::{self, AuditEntry};
 use crate::db::referrals::{self, NewEvent, Status};
 use crate::db::{AnyConnection, accounts, conflicts, outbox, write_tx};
@@ -58,6 +59,8 @@ pub struct Actor<'a> {
     pub now: DateTime<Utc>,
     /// Absolute URL of `/partner/referrals/`, for the submitter's email.
     pub partner_link_base: &'a str,
+    /// Absolute URL of `/rep/referrals/`, for the rep's assignment email.
+    pub rep_link_base: &'a str,
 }
 
 /// The result of a decision.
@@ -77,14 +80,19 @@ pub enum ReviewError {
     Mail(#[from] MailError),
     #[error(transparent)]
     Pipeline(#[from] pipeline::PipelineError),
+    #[error(transparent)]
+    Assign(#[from] assignment::AssignError),
 }
 
 /// Applies a decision, emails the submitter with the note, and records it.
+/// `shown` is the status the admin saw when deciding; if the referral moved on meanwhile
+/// (another admin decided), nothing changes.
 pub fn decide(
     conn: &mut AnyConnection,
     referral_id: i64,
     decision: Decision,
     note: Option<&str>,
+    shown: Option<Status>,
     actor: &Actor,
 ) -> Result<Option<DecisionOutcome>, ReviewError> {
     let note = note.map(str::trim).filter(|n| !n.is_empty());
@@ -95,8 +103,9 @@ pub fn decide(
         let Some(referral) = referrals::find(conn, referral_id)? else {
             return Ok(None);
         };
-        let Some(from) =
-            Status::parse(&referral.status).filter(|s| decision.allowed_from().contains(s))
+        let Some(from) = Status::parse(&referral.status)
+            .filter(|s| decision.allowed_from().contains(s))
+            .filter(|s| shown.is_none_or(|seen| seen == *s))
         else {
             return Ok(Some(DecisionOutcome::NotApplicable));
         };
@@ -113,6 +122,7 @@ pub fn decide(
                 from_status: Some(from.as_str()),
                 to_status: Some(to.as_str()),
                 note,
+                shared_with_partner: true,
             },
             actor.now,
         )?;
@@ -141,6 +151,17 @@ pub fn decide(
             },
             actor.now,
         )?;
+        if to == Status::Accepted
+            && let Some(accepted) = referrals::find(conn, referral.id)?
+        {
+            let ctx = RouteContext {
+                actor_user_id: Some(actor.user_id),
+                client_addr: actor.client_addr,
+                now: actor.now,
+                rep_link_base: actor.rep_link_base,
+            };
+            assignment::route(conn, &accepted, RouteReason::Accepted, &ctx)?;
+        }
         tracing::info!(
             referral.id = referral.id,
             status = to.as_str(),

@@ -174,18 +174,41 @@ pub fn active_admin_emails(conn: &mut AnyConnection) -> QueryResult<Vec<String>>
         .load(conn)
 }
 
+/// Sets a new password and retires every link of the user still open (invitations and
+/// resets alike): whichever way the password was set, no older link may set it again.
 pub fn set_password(
     conn: &mut AnyConnection,
     user_id: i64,
     hash: &str,
     now: DateTime<Utc>,
 ) -> QueryResult<usize> {
+    diesel::update(
+        account_tokens::table
+            .filter(account_tokens::user_id.eq(user_id))
+            .filter(account_tokens::used_at.is_null())
+            .filter(account_tokens::superseded_at.is_null()),
+    )
+    .set(account_tokens::superseded_at.eq(db_time(now)))
+    .execute(conn)?;
     diesel::update(users::table.find(user_id))
         .set((
             users::password_hash.eq(hash),
             users::password_changed_at.eq(db_time(now)),
         ))
         .execute(conn)
+}
+
+/// When the user's latest link of `kind` was issued, if any.
+pub fn latest_token_at(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    kind: TokenKind,
+) -> QueryResult<Option<NaiveDateTime>> {
+    account_tokens::table
+        .filter(account_tokens::user_id.eq(user_id))
+        .filter(account_tokens::kind.eq(kind.as_str()))
+        .select(diesel::dsl::max(account_tokens::created_at))
+        .first(conn)
 }
 
 /// Deactivates a user and returns how many rows changed (0 when already inactive).

@@ -101,3 +101,18 @@ pub fn distinct_actions(conn: &mut AnyConnection) -> QueryResult<Vec<String>> {
         .order(audit_log::action.asc())
         .load(conn)
 }
+
+/// How often `action` was recorded from `client_addr` since `since` (for rate limits).
+pub fn count_from_client(
+    conn: &mut AnyConnection,
+    client_addr: &str,
+    action: &str,
+    since: DateTime<Utc>,
+) -> QueryResult<i64> {
+    audit_log::table
+        .filter(audit_log::client_addr.eq(client_addr))
+        .filter(audit_log::created_at.gt(db_time(since)))
+        .filter(audit_log::action.eq(action))
+        .count()
+        .get_result(conn)
+}

@@ -9,6 +9,7 @@ pub mod jobs;
 pub mod outbox;
 pub mod pool;
 pub mod referrals;
+pub mod routing;
 pub mod schema;
 pub mod sessions;
 pub mod settings;
@@ -21,7 +22,7 @@ pub use pool::{AnyConnection, DbConn, DbPool, write_tx};
 pub enum DbError {
     #[error("DATABASE_URL has an unsupported scheme {0:?}: use postgres://, sqlite:// or a path")]
     UnsupportedScheme(String),
-    #[error("could not connect to the database: {0}")]
+    #[error("could not connect to the database named by DATABASE_URL: {0}")]
     Connect(#[source] diesel::ConnectionError),
     #[error("could not create the database folder: {0}")]
     DataDir(#[source] std::io::Error),

@@ -56,10 +56,11 @@ struct SqliteSettings;
 impl CustomizeConnection<AnyConnection, diesel::r2d2::Error> for SqliteSettings {
     fn on_acquire(&self, conn: &mut AnyConnection) -> Result<(), diesel::r2d2::Error> {
         if let AnyConnection::Sqlite(conn) = conn {
-            // busy_timeout must come before WAL, or fresh connections fail with "locked".
+            // WAL is a property of the file, set once in `connect`; switching it here, while
+            // the pool opens several connections at once, can fail with "database is locked".
             conn.batch_execute(
-                "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
-                 PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+                "PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; \
+                 PRAGMA foreign_keys = ON;",
             )
             .map_err(diesel::r2d2::Error::QueryError)?;
         }
@@ -82,12 +83,18 @@ pub fn connect(database_url: &str, max_size: u32) -> Result<DbPool, DbError> {
             {
                 std::fs::create_dir_all(parent).map_err(DbError::DataDir)?;
             }
-            SqliteConnection::establish(&url).map_err(DbError::Connect)?;
+            let mut first = SqliteConnection::establish(&url).map_err(DbError::Connect)?;
+            // busy_timeout before WAL, or a second process starting at once sees "locked".
+            first
+                .batch_execute("PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL;")
+                .map_err(DbError::Query)?;
         }
     }
     let manager = ConnectionManager::<AnyConnection>::new(url);
     let pool = Pool::builder()
         .max_size(max_size)
+        // Open connections as needed rather than all at start.
+        .min_idle(Some(1))
         .connection_customizer(Box::new(SqliteSettings))
         .build(manager)
         .map_err(DbError::Pool)?;

@@ -14,14 +14,24 @@ pub enum Status {
     Accepted,
     Rejected,
     Duplicate,
+    Contacted,
+    MeetingBooked,
+    Opportunity,
+    Won,
+    Lost,
 }
 
 impl Status {
-    pub const ALL: [Status; 4] = [
+    pub const ALL: [Status; 9] = [
         Self::Submitted,
         Self::Accepted,
         Self::Rejected,
         Self::Duplicate,
+        Self::Contacted,
+        Self::MeetingBooked,
+        Self::Opportunity,
+        Self::Won,
+        Self::Lost,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -30,6 +40,11 @@ impl Status {
             Self::Accepted => "accepted",
             Self::Rejected => "rejected",
             Self::Duplicate => "duplicate",
+            Self::Contacted => "contacted",
+            Self::MeetingBooked => "meeting_booked",
+            Self::Opportunity => "opportunity",
+            Self::Won => "won",
+            Self::Lost => "lost",
         }
     }
 
@@ -43,11 +58,16 @@ impl Status {
             Self::Accepted => "Accepted",
             Self::Rejected => "Rejected",
             Self::Duplicate => "Duplicate",
+            Self::Contacted => "Contacted",
+            Self::MeetingBooked => "Meeting booked",
+            Self::Opportunity => "Opportunity",
+            Self::Won => "Won",
+            Self::Lost => "Lost",
         }
     }
 
     /// Statuses whose referral no longer protects its prospect.
-    pub const CLOSED: [&'static str; 2] = ["rejected", "duplicate"];
+    pub const CLOSED: [&'static str; 3] = ["rejected", "duplicate", "lost"];
 }
 
 /// Label for a stored status text, falling back to the text itself.
@@ -87,6 +107,22 @@ pub struct Referral {
     pub warnings: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub score: Option<i32>,
+    /// The score's explanation, one reason per line ("+20 VP-level title").
+    pub score_reasons: String,
+    pub assigned_rep_id: Option<i64>,
+    /// Counts assignments; reminder and escalation jobs belong to one round.
+    pub sla_round: i32,
+    pub routed_at: Option<NaiveDateTime>,
+    pub first_contact_due_at: Option<NaiveDateTime>,
+    pub remind_at: Option<NaiveDateTime>,
+    pub reminded_round: Option<i32>,
+    pub escalated_round: Option<i32>,
+    pub first_contacted_at: Option<NaiveDateTime>,
+    pub first_contact_channel: Option<String>,
+    pub expected_value_minor: Option<i64>,
+    pub deal_value_minor: Option<i64>,
+    pub lost_reason: Option<String>,
     /// The monthly upload the referral came with; `None` for the form.
     pub upload_id: Option<i64>,
     /// `YYYY-MM` of the upload's reporting month; `None` for the form.
@@ -142,6 +178,17 @@ pub fn insert(conn: &mut AnyConnection, new: &NewReferral) -> QueryResult<Referr
         .values(new)
         .returning(referrals::all_columns)
         .get_result(conn)
+}
+
+/// Stores a referral's fit score and its explanation.
+pub fn set_score(conn: &mut AnyConnection, id: i64, score: i32, reasons: &str) -> QueryResult<()> {
+    diesel::update(referrals::table.find(id))
+        .set((
+            referrals::score.eq(score),
+            referrals::score_reasons.eq(reasons),
+        ))
+        .execute(conn)
+        .map(|_| ())
 }
 
 /// A referral as an admin sees it: any organisation.
@@ -266,6 +313,8 @@ pub struct Event {
     pub to_status: Option<String>,
     pub note: Option<String>,
     pub created_at: NaiveDateTime,
+    /// Whether the partner sees this entry's note.
+    pub shared_with_partner: bool,
 }
 
 /// A new timeline entry.
@@ -276,6 +325,7 @@ pub struct NewEvent<'a> {
     pub from_status: Option<&'a str>,
     pub to_status: Option<&'a str>,
     pub note: Option<&'a str>,
+    pub shared_with_partner: bool,
 }
 
 pub fn add_event(conn: &mut AnyConnection, e: &NewEvent, now: DateTime<Utc>) -> QueryResult<()> {
@@ -288,6 +338,7 @@ pub fn add_event(conn: &mut AnyConnection, e: &NewEvent, now: DateTime<Utc>) -> 
             referral_events::to_status.eq(e.to_status),
             referral_events::note.eq(e.note),
             referral_events::created_at.eq(db_time(now)),
+            referral_events::shared_with_partner.eq(e.shared_with_partner),
         ))
         .execute(conn)
         .map(|_| ())

@@ -91,6 +91,20 @@ diesel::table! {
         warnings -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        score -> Nullable<Integer>,
+        score_reasons -> Text,
+        assigned_rep_id -> Nullable<BigInt>,
+        sla_round -> Integer,
+        routed_at -> Nullable<Timestamp>,
+        first_contact_due_at -> Nullable<Timestamp>,
+        remind_at -> Nullable<Timestamp>,
+        reminded_round -> Nullable<Integer>,
+        escalated_round -> Nullable<Integer>,
+        first_contacted_at -> Nullable<Timestamp>,
+        first_contact_channel -> Nullable<Text>,
+        expected_value_minor -> Nullable<BigInt>,
+        deal_value_minor -> Nullable<BigInt>,
+        lost_reason -> Nullable<Text>,
         upload_id -> Nullable<BigInt>,
         reporting_month -> Nullable<Text>,
     }
@@ -106,6 +120,7 @@ diesel::table! {
         to_status -> Nullable<Text>,
         note -> Nullable<Text>,
         created_at -> Timestamp,
+        shared_with_partner -> Bool,
     }
 }
 
@@ -216,6 +231,48 @@ diesel::table! {
 }
 
 diesel::table! {
+    rep_profiles (user_id) {
+        user_id -> BigInt,
+        available -> Bool,
+        out_of_office_until -> Nullable<Text>,
+        manager_user_id -> Nullable<BigInt>,
+        calendar -> Text,
+        holidays -> Text,
+    }
+}
+
+diesel::table! {
+    rep_pools (id) {
+        id -> BigInt,
+        name -> Text,
+        is_default -> Bool,
+        last_assigned_rep -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    rep_pool_members (id) {
+        id -> BigInt,
+        pool_id -> BigInt,
+        rep_user_id -> BigInt,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    routing_rules (id) {
+        id -> BigInt,
+        position -> Integer,
+        pool_id -> BigInt,
+        countries -> Text,
+        regions -> Text,
+        min_score -> Nullable<Integer>,
+        max_score -> Nullable<Integer>,
+    }
+}
+
+diesel::table! {
     uploads (id) {
         id -> BigInt,
         organisation_id -> BigInt,
@@ -302,6 +359,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     settings,
     jobs,
     job_attempts,
+    rep_profiles,
+    rep_pools,
+    rep_pool_members,
+    routing_rules,
     uploads,
     upload_files,
     upload_rows,

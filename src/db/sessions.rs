@@ -102,7 +102,19 @@ impl SessionStore for DbSessionStore {
         let user_id = user_of(&state);
         let json = serde_json::to_string(&state).map_err(|e| SaveError::Serialization(e.into()))?;
         let now = db_time(self.clock.now());
+        // Anonymous visits create sessions too; now and then sweep out the expired ones.
+        let sweep = rand::random_range(0..50) == 0;
         self.run(move |conn| {
+            if sweep {
+                diesel::delete(
+                    sessions::table.filter(
+                        sessions::expires_at
+                            .le(now)
+                            .or(sessions::last_seen_at.le(now - IDLE_LIMIT)),
+                    ),
+                )
+                .execute(conn)?;
+            }
             diesel::insert_into(sessions::table)
                 .values((
                     sessions::id.eq(id),

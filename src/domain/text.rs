@@ -30,10 +30,16 @@ pub fn clean_single_line(raw: &str) -> String {
         .chars()
         .filter_map(|c| match c {
             '\t' | '\n' | '\r' => Some(' '),
-            c if c.is_control() => None,
+            c if c.is_control() || is_bidi_control(c) => None,
             c => Some(c),
         })
         .collect()
+}
+
+/// Bidirectional embedding, override and isolate marks: they can make a name display as
+/// something else in a list ("spoofing"), and no real name needs them.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
 }
 
 /// Trims a multi-line field, keeping line breaks as `\n` and dropping other control characters.
@@ -44,7 +50,7 @@ pub fn clean_multi_line(raw: &str) -> String {
         .filter_map(|c| match c {
             '\n' => Some('\n'),
             '\t' => Some(' '),
-            c if c.is_control() => None,
+            c if c.is_control() || is_bidi_control(c) => None,
             c => Some(c),
         })
         .collect()
@@ -102,6 +108,19 @@ mod tests {
         assert_eq!(
             fold_accents_lower("Müller Straße ÉLAN Łódź"),
             "muller strasse elan lodz"
+        );
+    }
+
+    #[test]
+    fn bidi_overrides_are_dropped_from_names_and_notes() {
+        assert_eq!(clean_single_line("Eve\u{202E}gnp.exe"), "Evegnp.exe");
+        assert_eq!(
+            clean_multi_line("line\u{2066}one\nline two"),
+            "lineone\nline two"
+        );
+        assert_eq!(
+            clean_single_line("Niloufar\u{200C}Ahmadi"),
+            "Niloufar\u{200C}Ahmadi"
         );
     }
 }

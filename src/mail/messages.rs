@@ -126,6 +126,100 @@ pub fn referral_decision(to: &str, m: &ReferralDecision) -> Result<OutgoingMail,
     m.render("referral_decision", to)
 }
 
+/// Tells a rep a referral is theirs, with the partner's handoff note and the deadline.
+pub struct ReferralAssigned {
+    pub rep_name: String,
+    pub prospect_name: String,
+    pub company: String,
+    pub partner: String,
+    pub relationship: Option<String>,
+    pub pain: Option<String>,
+    pub score: Option<i32>,
+    /// The first-contact deadline in the rep's zone.
+    pub due: String,
+    pub link: String,
+}
+mail_templates!(
+    ReferralAssigned,
+    "mail/referral_assigned/subject.txt",
+    "mail/referral_assigned/body.txt",
+    "mail/referral_assigned/body.html",
+    AssignedSubject,
+    AssignedText,
+    AssignedHtml
+);
+
+pub fn referral_assigned(to: &str, m: &ReferralAssigned) -> Result<OutgoingMail, MailError> {
+    m.render("referral_assigned", to)
+}
+
+/// Reminds a rep that the first-contact deadline is near.
+pub struct SlaReminder {
+    pub rep_name: String,
+    pub prospect_name: String,
+    pub company: String,
+    pub due: String,
+    pub link: String,
+}
+mail_templates!(
+    SlaReminder,
+    "mail/sla_reminder/subject.txt",
+    "mail/sla_reminder/body.txt",
+    "mail/sla_reminder/body.html",
+    ReminderSubject,
+    ReminderText,
+    ReminderHtml
+);
+
+pub fn sla_reminder(to: &str, m: &SlaReminder) -> Result<OutgoingMail, MailError> {
+    m.render("sla_reminder", to)
+}
+
+/// Tells a rep's manager (or the admins) that a first-contact deadline passed.
+pub struct SlaEscalation {
+    pub rep_name: String,
+    pub prospect_name: String,
+    pub company: String,
+    pub link: String,
+}
+mail_templates!(
+    SlaEscalation,
+    "mail/sla_escalation/subject.txt",
+    "mail/sla_escalation/body.txt",
+    "mail/sla_escalation/body.html",
+    EscalationSubject,
+    EscalationText,
+    EscalationHtml
+);
+
+pub fn sla_escalation(to: &str, m: &SlaEscalation) -> Result<OutgoingMail, MailError> {
+    m.render("sla_escalation", to)
+}
+
+/// Tells the partner their referral moved on, with the rep's note if the rep shared it.
+pub struct ReferralStage {
+    pub submitter_name: String,
+    pub prospect_name: String,
+    pub company: String,
+    pub stage: String,
+    pub detail: Option<String>,
+    pub note: Option<String>,
+    pub link: String,
+}
+mail_templates!(
+    ReferralStage,
+    "mail/referral_stage/subject.txt",
+    "mail/referral_stage/body.txt",
+    "mail/referral_stage/body.html",
+    StageSubject,
+    StageText,
+    StageHtml
+);
+
+pub fn referral_stage(to: &str, m: &ReferralStage) -> Result<OutgoingMail, MailError> {
+    m.render("referral_stage", to)
+}
+
 /// One email for a whole imported upload, with its counts.
 pub struct UploadImported {
     pub recipient_name: String,

@@ -49,6 +49,8 @@ fn nav_for(role: Role) -> Vec<NavLink> {
             link("/admin/uploads", "Uploads"),
             link("/admin/partners", "Partners"),
             link("/admin/users", "Users"),
+            link("/admin/reps", "Reps"),
+            link("/admin/routing", "Routing"),
             link("/admin/customers", "Customers"),
             link("/admin/settings", "Settings"),
             link("/admin/audit", "Audit log"),

@@ -74,9 +74,27 @@ impl AppState {
 
 /// Renders a page template into a 200 response.
 pub fn html(page: &impl askama::Template) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::Ok()
+    html_status(page, actix_web::http::StatusCode::OK)
+}
+
+/// Renders a page with another status: 422 for a form with errors, 409, 410 and so on.
+pub fn html_status(
+    page: &impl askama::Template,
+    status: actix_web::http::StatusCode,
+) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
         .body(page.render()?))
+}
+
+/// Renders a form page: 422 when it shows errors, 200 otherwise.
+pub fn form_page(page: &impl askama::Template, has_errors: bool) -> Result<HttpResponse, AppError> {
+    let status = if has_errors {
+        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        actix_web::http::StatusCode::OK
+    };
+    html_status(page, status)
 }
 
 /// Redirects to a page after a successful POST.

@@ -314,3 +314,221 @@ async fn partners_cannot_enter_the_admin_area() {
     assert_eq!(app.get("/admin").await.status, StatusCode::NOT_FOUND);
     assert_eq!(app.get("/admin/audit").await.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn a_session_ends_after_thirty_idle_minutes_and_after_twelve_hours_in_any_case() {
+    let app = spawn_app().await;
+    app.case_fixture();
+    app.login("p.weber@partner-a.example", PASSWORD).await;
+
+    // Active every 20 minutes: still signed in after 11 h 40 m.
+    for _ in 0..35 {
+        app.clock.advance(TimeDelta::minutes(20));
+        assert_eq!(app.get("/partner").await.status, StatusCode::OK);
+    }
+    app.clock.advance(TimeDelta::minutes(21));
+    assert_eq!(
+        app.get("/partner").await.status,
+        StatusCode::SEE_OTHER,
+        "12 h absolute limit"
+    );
+
+    app.login("p.weber@partner-a.example", PASSWORD).await;
+    app.clock.advance(TimeDelta::minutes(31));
+    assert_eq!(
+        app.get("/partner").await.status,
+        StatusCode::SEE_OTHER,
+        "30 min idle limit"
+    );
+}
+
+#[tokio::test]
+async fn the_command_line_creates_the_first_admin_who_can_sign_in() {
+    let app = spawn_app().await;
+    let now = app.clock_now();
+    let clock = referral_portal::clock::ManualClock::new(now);
+    referral_portal::demo::create_admin(
+        &mut app.conn(),
+        "First.Admin@Vendor.example",
+        "First Admin",
+        "a strong first password",
+        &clock,
+    )
+    .expect("created");
+    let again = referral_portal::demo::create_admin(
+        &mut app.conn(),
+        "first.admin@vendor.example",
+        "Again",
+        "a strong first password",
+        &clock,
+    );
+    assert!(again.is_err(), "the address is taken");
+    app.login("first.admin@vendor.example", "a strong first password")
+        .await
+        .assert_redirect("/admin");
+}
+
+#[tokio::test]
+async fn setting_a_password_by_reset_retires_the_open_invitation() {
+    let app = spawn_app().await;
+    let fx = app.case_fixture();
+    referral_portal::invites::invite_user(
+        &mut app.conn(),
+        &referral_portal::invites::Invite {
+            email: "newbie@partner-a.example",
+            display_name: "Newbie",
+            role: Role::PartnerMember,
+            organisation_id: Some(fx.partner_a),
+        },
+        &referral_portal::invites::Inviter {
+            user_id: fx.weber,
+            display_name: "P Weber",
+            client_addr: "127.0.0.1",
+        },
+        &app.url("/invitation/"),
+        app.clock_now(),
+    )
+    .expect("invite");
+    let invitation = app.wait_for_mail("newbie@partner-a.example", 1).await[0].link("/invitation/");
+    app.post("/password/forgot", &[("email", "newbie@partner-a.example")])
+        .await;
+    let reset = app.wait_for_mail("newbie@partner-a.example", 2).await[1].link("/password/reset/");
+    app.post(
+        &reset,
+        &[
+            ("password", "chosen by the owner"),
+            ("confirmation", "chosen by the owner"),
+        ],
+    )
+    .await
+    .assert_redirect("/login");
+
+    let stale = app.get(&invitation).await;
+    assert_eq!(stale.status, StatusCode::GONE);
+    let takeover = app
+        .post(
+            &invitation,
+            &[
+                ("password", "attacker's choice!"),
+                ("confirmation", "attacker's choice!"),
+            ],
+        )
+        .await;
+    assert_eq!(takeover.status, StatusCode::GONE);
+    app.login("newbie@partner-a.example", "chosen by the owner")
+        .await
+        .assert_redirect("/partner");
+}
+
+#[tokio::test]
+async fn parallel_guesses_are_counted_before_any_password_is_checked() {
+    let app = spawn_app().await;
+    app.case_fixture();
+    let token = app
+        .get("/login")
+        .await
+        .attr("input[name=csrf_token]", "value")
+        .expect("token");
+    let attempts = (0..12).map(|_| {
+        app.client
+            .post(app.url("/login"))
+            .form(&[
+                ("csrf_token", token.as_str()),
+                ("email", "p.weber@partner-a.example"),
+                ("password", "a wrong guess"),
+            ])
+            .send()
+    });
+    let mut checked = 0;
+    for response in futures_util::future::join_all(attempts).await {
+        let body = response.expect("POST").text().await.expect("body");
+        if body.contains("is not right") {
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 5, "only five guesses may reach the password check");
+}
+
+#[tokio::test]
+async fn repeated_reset_requests_send_one_mail_but_answer_the_same() {
+    let app = spawn_app().await;
+    app.case_fixture();
+    let mut answers = Vec::new();
+    for _ in 0..4 {
+        let page = app
+            .post(
+                "/password/forgot",
+                &[("email", "p.weber@partner-a.example")],
+            )
+            .await;
+        answers.push((page.status, page.location));
+    }
+    assert!(answers.windows(2).all(|w| w[0] == w[1]));
+    assert_eq!(
+        app.settled_mail_to("p.weber@partner-a.example").await.len(),
+        1
+    );
+
+    app.clock.advance(TimeDelta::minutes(3));
+    app.post(
+        "/password/forgot",
+        &[("email", "p.weber@partner-a.example")],
+    )
+    .await;
+    assert_eq!(
+        app.wait_for_mail("p.weber@partner-a.example", 2)
+            .await
+            .len(),
+        2
+    );
+}
+
+#[tokio::test]
+async fn a_partner_owner_cannot_learn_which_addresses_have_accounts() {
+    let app = spawn_app().await;
+    app.case_fixture();
+    app.login("p.weber@partner-a.example", PASSWORD).await;
+    let staff = app
+        .post(
+            "/partner/team/invite",
+            &[
+                ("email", "admin.x@vendor.example"),
+                ("display_name", "X"),
+                ("role", "partner_member"),
+            ],
+        )
+        .await;
+    let other_partner = app
+        .post(
+            "/partner/team/invite",
+            &[
+                ("email", "j.lund@partner-b.example"),
+                ("display_name", "J"),
+                ("role", "partner_member"),
+            ],
+        )
+        .await;
+    assert_eq!(staff.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        staff.text("#email-error"),
+        other_partner.text("#email-error")
+    );
+    assert!(!staff.text("#email-error").contains("exists"));
+}
+
+#[tokio::test]
+async fn malformed_ids_and_filters_get_the_portal_pages() {
+    let app = spawn_app().await;
+    app.case_fixture();
+    app.login("p.weber@partner-a.example", PASSWORD).await;
+    let letters = app.get("/partner/referrals/abc").await;
+    let missing = app.get("/partner/referrals/424242").await;
+    assert_eq!(letters.status, StatusCode::NOT_FOUND);
+    assert_eq!(letters.body, missing.body);
+    let filter = app.get("/partner?before=abc").await;
+    assert_eq!(filter.status, StatusCode::BAD_REQUEST);
+    assert!(
+        filter.body.contains("<html"),
+        "an HTML page, not framework text"
+    );
+}

@@ -76,6 +76,7 @@ pub async fn spawn_app_at(now: DateTime<Utc>) -> TestApp {
         "PORTAL_DATA_DIR" => Some(dir.clone()),
         "PORTAL_BASE_URL" => Some(format!("http://127.0.0.1:{port}")),
         "PORTAL_WORKER_INTERVAL_MS" => Some("20".into()),
+        "PORTAL_DB_POOL_SIZE" => Some("4".into()),
         _ => None,
     })
     .expect("test configuration");

@@ -3,8 +3,12 @@
 
 mod accounts;
 mod admin_manage;
+mod admin_routing;
 mod common;
 mod migrations;
+mod multi_instance;
 mod referrals;
+mod routing;
 mod security;
+mod smtp;
 mod uploads;

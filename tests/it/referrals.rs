@@ -484,3 +484,77 @@ async fn existing_customers_and_similar_names_are_flagged_for_the_admin() {
         "flags stay internal"
     );
 }
+
+#[tokio::test]
+async fn only_the_ticked_checkbox_counts_as_consent() {
+    let app = spawn_app().await;
+    app.case_fixture();
+    app.login("p.weber@partner-a.example", PASSWORD).await;
+    for value in ["false", "0", "no"] {
+        let page = submit(&app, &[("consent", value)]).await;
+        assert_eq!(
+            page.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "consent={value}"
+        );
+        assert!(!page.text("#consent-error").is_empty());
+    }
+}
+
+#[tokio::test]
+async fn a_long_paste_gets_a_message_next_to_its_field_and_keeps_the_rest() {
+    let app = spawn_app().await;
+    app.case_fixture();
+    app.login("p.weber@partner-a.example", PASSWORD).await;
+    let paste = "lorem ipsum ".repeat(20_000);
+    let page = submit(&app, &[("pain", &paste)]).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(!page.text("#pain-error").is_empty());
+    assert_eq!(
+        page.attr("#company", "value").as_deref(),
+        Some("Beispiel GmbH")
+    );
+}
+
+#[tokio::test]
+async fn a_decision_on_a_referral_decided_meanwhile_changes_nothing() {
+    let app = spawn_app().await;
+    app.case_fixture();
+    app.login("p.weber@partner-a.example", PASSWORD).await;
+    let id = referral_id(&submit(&app, &[]).await);
+    let x = app.new_browser();
+    x.login("admin.x@vendor.example", PASSWORD).await;
+    let y = app.new_browser();
+    y.login("admin.y@vendor.example", PASSWORD).await;
+    let path = format!("/admin/referrals/{id}/decision");
+
+    x.post(
+        &path,
+        &[
+            ("decision", "accept"),
+            ("note", ""),
+            ("shown_status", "submitted"),
+        ],
+    )
+    .await;
+    y.post(
+        &path,
+        &[
+            ("decision", "reject"),
+            ("note", "Not a fit"),
+            ("shown_status", "submitted"),
+        ],
+    )
+    .await;
+
+    let detail = x.get(&format!("/admin/referrals/{id}")).await;
+    assert!(detail.text("h1 .badge").contains("Accepted"));
+    let decisions = app.settled_mail_to("p.weber@partner-a.example").await;
+    assert_eq!(
+        decisions
+            .iter()
+            .filter(|m| m.subject.contains("rejected"))
+            .count(),
+        0
+    );
+}

@@ -157,6 +157,7 @@ CREATE TABLE audit_log (
 CREATE INDEX audit_log_action ON audit_log (action, id);
 CREATE INDEX audit_log_object ON audit_log (object_type, object_id, id);
 CREATE INDEX audit_log_actor ON audit_log (actor_user_id, id);
+CREATE INDEX audit_log_client ON audit_log (client_addr, created_at);
 
 CREATE TABLE outbox (
     id INTEGER PRIMARY KEY,

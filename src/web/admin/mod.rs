@@ -1,7 +1,9 @@
-//! The admin area: the referral queue and decisions, conflicts, and program management.
+//! The admin area: the referral queue and decisions, conflicts, program management, and
+//! routing (reps, pools, rules, SLA and scoring).
 
 pub mod manage;
 pub mod review;
+pub mod routing;
 
 use actix_web::middleware::from_fn;
 use actix_web::web;
@@ -14,6 +16,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .wrap(from_fn(|req, next| require_roles(ADMINS, req, next)))
             .configure(review::configure)
             .configure(manage::configure)
+            .configure(routing::configure)
             .configure(crate::web::uploads::configure),
     );
 }

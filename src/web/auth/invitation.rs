@@ -18,7 +18,7 @@ use crate::web::context::PageCtx;
 use crate::web::forms::Errors;
 use crate::web::guard::RoleHome;
 use crate::web::security::{CSRF_KEY, new_token};
-use crate::web::{AppState, html, see_other};
+use crate::web::{AppState, html, html_status, see_other};
 
 #[derive(Template)]
 #[template(path = "auth/invitation.html")]
@@ -60,9 +60,7 @@ fn invalid(ctx: PageCtx, token_state: Option<TokenState>) -> Result<HttpResponse
         ctx,
         message: link_state_message(token_state),
     };
-    Ok(HttpResponse::Gone()
-        .content_type("text/html; charset=utf-8")
-        .body(page.render()?))
+    html_status(&page, actix_web::http::StatusCode::GONE)
 }
 
 pub async fn show_invitation(

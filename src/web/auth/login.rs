@@ -9,9 +9,9 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
 use super::mask_email;
-use crate::db::accounts;
 use crate::db::audit::{self, AuditEntry};
 use crate::db::sessions::USER_KEY;
+use crate::db::{accounts, write_tx};
 use crate::error::AppError;
 use crate::web::context::PageCtx;
 use crate::web::guard::{CurrentUser, RoleHome};
@@ -82,21 +82,27 @@ pub async fn sign_in(
     let addr = state.client_addr(&req);
     let now = state.now();
 
+    // The throttle check and the provisional failure row share one writing transaction, so
+    // parallel guesses are counted before any password is verified.
     let (lookup_email, lookup_addr) = (email.clone(), addr.clone());
     let verdict = state
         .db(move |conn| {
-            let from_client =
-                accounts::failures_from_client(conn, &lookup_addr, now - CLIENT_WINDOW)?;
-            let (failures, last) =
-                accounts::failures_for_email(conn, &lookup_email, now - TimeDelta::hours(1))?;
-            let since_last = last.map(|l| now.naive_utc() - l).unwrap_or(TimeDelta::MAX);
-            if from_client >= CLIENT_LIMIT || wait_needed(failures, since_last).is_some() {
-                return Ok(Verdict::Throttled);
-            }
-            Ok(Verdict::Check(accounts::user_by_email(
-                conn,
-                &lookup_email,
-            )?))
+            write_tx(conn, |conn| {
+                lock_address(conn, &lookup_email)?;
+                let from_client =
+                    accounts::failures_from_client(conn, &lookup_addr, now - CLIENT_WINDOW)?;
+                let (failures, last) =
+                    accounts::failures_for_email(conn, &lookup_email, now - TimeDelta::hours(1))?;
+                let since_last = last.map(|l| now.naive_utc() - l).unwrap_or(TimeDelta::MAX);
+                if from_client >= CLIENT_LIMIT || wait_needed(failures, since_last).is_some() {
+                    return Ok(Verdict::Throttled);
+                }
+                accounts::record_failure(conn, &lookup_addr, &lookup_email, now)?;
+                Ok::<_, AppError>(Verdict::Check(accounts::user_by_email(
+                    conn,
+                    &lookup_email,
+                )?))
+            })
         })
         .await?;
 
@@ -122,8 +128,6 @@ pub async fn sign_in(
         .db(move |conn| {
             if verified {
                 accounts::clear_failures(conn, &audit_email)?;
-            } else {
-                accounts::record_failure(conn, &audit_addr, &audit_email, now)?;
             }
             let entry = AuditEntry {
                 actor_user_id: user_id,
@@ -157,6 +161,18 @@ pub async fn sign_in(
         }
         _ => render_failure(ctx, email, WRONG_CREDENTIALS),
     }
+}
+
+/// On PostgreSQL, serialises sign-in attempts for one address (SQLite's immediate
+/// transaction already does).
+fn lock_address(conn: &mut crate::db::AnyConnection, email: &str) -> diesel::QueryResult<()> {
+    use diesel::RunQueryDsl;
+    if let crate::db::AnyConnection::Postgresql(pg) = conn {
+        diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext($1))")
+            .bind::<diesel::sql_types::Text, _>(email)
+            .execute(pg)?;
+    }
+    Ok(())
 }
 
 fn render_failure(ctx: PageCtx, email: String, error: &str) -> Result<HttpResponse, AppError> {

@@ -15,7 +15,7 @@ use crate::error::AppError;
 use crate::mail::messages;
 use crate::web::context::PageCtx;
 use crate::web::forms::Errors;
-use crate::web::{AppState, html, see_other};
+use crate::web::{AppState, html, html_status, see_other};
 
 #[derive(Template)]
 #[template(path = "auth/forgot.html")]
@@ -37,6 +37,11 @@ pub async fn show_forgot(ctx: PageCtx) -> Result<HttpResponse, AppError> {
 pub struct ForgotForm {
     email: String,
 }
+
+/// At most one reset mail per account in this interval; more requests get the same answer.
+const RESET_INTERVAL: chrono::TimeDelta = chrono::TimeDelta::minutes(2);
+/// At most this many reset requests per client address and hour.
+const RESET_REQUESTS_PER_HOUR: i64 = 20;
 
 pub const RESET_REQUESTED: &str = "If an account exists for that address, we have emailed it a \
     link to choose a new password. The link works once, within 30 minutes.";
@@ -60,10 +65,34 @@ pub async fn request_reset(
     let link_base = state.config.link("/password/reset/");
     state
         .db(move |conn| {
+            let hour_ago = now - chrono::TimeDelta::hours(1);
+            let from_client =
+                audit::count_from_client(conn, &addr, "password_reset_requested", hour_ago)?;
+            if from_client >= RESET_REQUESTS_PER_HOUR {
+                tracing::warn!(client.addr = %addr, "reset requests throttled for this address");
+                return Ok(());
+            }
             let Some(user) = accounts::user_by_email(conn, &email)?.filter(|u| u.active) else {
                 tracing::info!(email = %mask_email(&email), "reset requested for no account");
+                let entry = AuditEntry {
+                    actor_user_id: None,
+                    action: "password_reset_requested",
+                    object_type: "user",
+                    object_id: None,
+                    client_addr: Some(&addr),
+                    detail: Some(mask_email(&email)),
+                };
+                audit::record(conn, &entry, now)?;
                 return Ok(());
             };
+            let latest = accounts::latest_token_at(conn, user.id, TokenKind::PasswordReset)?;
+            if latest.is_some_and(|at| at + RESET_INTERVAL > now.naive_utc()) {
+                tracing::info!(
+                    user.id = user.id,
+                    "reset mail not repeated within the interval"
+                );
+                return Ok(());
+            }
             let (secret, hash) = new_link_secret();
             let mail = messages::password_reset(
                 &user.email,
@@ -153,9 +182,7 @@ fn invalid_link(ctx: PageCtx, token_state: Option<TokenState>) -> Result<HttpRes
         ctx,
         message: link_state_message(token_state),
     };
-    Ok(HttpResponse::Gone()
-        .content_type("text/html; charset=utf-8")
-        .body(page.render()?))
+    html_status(&page, actix_web::http::StatusCode::GONE)
 }
 
 #[derive(Deserialize)]

@@ -5,6 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
 use super::organisation_of;
+use crate::db::accounts;
 use crate::db::audit::{self, AuditEntry};
 use crate::db::referrals::{self, Referral, status_label};
 use crate::domain::{Money, Seniority};
@@ -14,8 +15,8 @@ use crate::web::guard::CurrentUser;
 use crate::web::time::local;
 use crate::web::{AppState, html};
 
-/// Event kinds a partner sees; internal flags stay with the admins.
-const PARTNER_EVENTS: [&str; 2] = ["submitted", "status_changed"];
+/// Event kinds a partner sees; internal flags and SLA events stay with the team.
+const PARTNER_EVENTS: [&str; 4] = ["submitted", "status_changed", "assigned", "note"];
 
 pub struct TimelineEntry {
     pub when: String,
@@ -30,9 +31,13 @@ pub struct ReferralPage {
     r: Referral,
     status_label: String,
     seniority: &'static str,
+    urgency: Option<&'static str>,
     deal_size: Option<String>,
     submitted: String,
     timeline: Vec<TimelineEntry>,
+    rep_name: Option<String>,
+    due: Option<String>,
+    contacted_after: Option<String>,
 }
 
 /// Formats a stored minor-unit amount in its currency.
@@ -41,11 +46,21 @@ pub fn money(minor: Option<i64>, currency: &str) -> Option<String> {
     minor.map(|m| Money::new(m, currency).format())
 }
 
+/// The label of a stored urgency ("this_quarter" → "This quarter").
+pub fn urgency_label(stored: Option<&str>) -> Option<&'static str> {
+    stored
+        .and_then(|u| u.parse::<crate::domain::Urgency>().ok())
+        .map(|u| u.label())
+}
+
 pub fn event_title(kind: &str, to_status: Option<&str>) -> String {
     match (kind, to_status) {
         ("submitted", _) => "Referral submitted".into(),
         ("status_changed", Some(to)) => format!("Status: {}", status_label(to)),
         ("flag", _) => "Flag".into(),
+        ("assigned", _) => "Sales rep assigned".into(),
+        ("note", _) => "Note".into(),
+        ("sla", _) => "First-contact SLA".into(),
         (other, _) => other.replace('_', " "),
     }
 }
@@ -65,10 +80,14 @@ pub async fn show_referral(
                 return Ok(None);
             };
             let events = referrals::events(conn, id)?;
-            Ok(Some((r, events)))
+            let rep = r
+                .assigned_rep_id
+                .map(|rep| accounts::user(conn, rep))
+                .transpose()?;
+            Ok(Some((r, events, rep)))
         })
         .await?;
-    let Some((r, events)) = found else {
+    let Some((r, events, rep)) = found else {
         record_denied(&state, &req, &user, id).await?;
         return Err(AppError::NotFound);
     };
@@ -76,12 +95,22 @@ pub async fn show_referral(
     let timeline = events
         .into_iter()
         .filter(|(e, _)| PARTNER_EVENTS.contains(&e.kind.as_str()))
+        .filter(|(e, _)| e.kind != "note" || e.shared_with_partner)
         .map(|(e, _)| TimelineEntry {
             when: local(e.created_at, &user.time_zone),
             title: event_title(&e.kind, e.to_status.as_deref()),
-            note: e.note,
+            note: e.note.filter(|_| e.shared_with_partner),
         })
         .collect();
+    let rep_name = rep.map(|u| u.display_name);
+    let due = r
+        .first_contact_due_at
+        .filter(|_| r.first_contacted_at.is_none())
+        .map(|d| local(d, &user.time_zone));
+    let contacted_after = match (r.routed_at, r.first_contacted_at) {
+        (Some(routed), Some(contacted)) => Some(crate::stages::human_duration(contacted - routed)),
+        _ => None,
+    };
     html(&ReferralPage {
         ctx,
         status_label: status_label(&r.status).to_owned(),
@@ -90,9 +119,13 @@ pub async fn show_referral(
             .parse::<Seniority>()
             .map(|s| s.label())
             .unwrap_or(""),
+        urgency: urgency_label(r.urgency.as_deref()),
         deal_size: money(r.deal_size_minor, &r.currency),
         submitted: local(r.created_at, &user.time_zone),
         timeline,
+        rep_name,
+        due,
+        contacted_after,
         r,
     })
 }

@@ -4,7 +4,7 @@
 mod dashboard;
 mod detail;
 
-pub use detail::{event_title, money};
+pub use detail::{event_title, money, urgency_label};
 mod submit;
 mod team;
 

@@ -13,7 +13,7 @@ use crate::pipeline::{self, IntakeEnv, IntakeSettings, Outcome, Submitter};
 use crate::web::context::PageCtx;
 use crate::web::forms::Errors;
 use crate::web::guard::CurrentUser;
-use crate::web::{AppState, html, see_other};
+use crate::web::{AppState, form_page, html, html_status, see_other};
 
 /// Shown when the prospect is already protected; it never says by whom.
 pub const ALREADY_REFERRED: &str = "This prospect has already been referred, so we cannot \
@@ -49,6 +49,9 @@ pub struct SubmitReferralForm {
     #[serde(default)]
     deal_size: String,
     consent: Option<String>,
+    /// "preview" asks for the fit score without submitting.
+    #[serde(default)]
+    action: String,
 }
 
 impl SubmitReferralForm {
@@ -67,7 +70,11 @@ impl SubmitReferralForm {
             pain: self.pain.clone(),
             urgency: self.urgency.clone(),
             deal_size: self.deal_size.clone(),
-            consent: self.consent.is_some(),
+            // Only the checkbox's own value counts as the statement.
+            consent: matches!(
+                self.consent.as_deref().map(str::trim),
+                Some("yes" | "on" | "true")
+            ),
         }
     }
 }
@@ -88,6 +95,8 @@ pub struct ReferralFormPage {
     currency: String,
     countries: &'static [(&'static str, &'static str)],
     urgencies: Vec<Choice>,
+    /// The fit score the referral would get, when the partner asked for a preview.
+    preview: Option<crate::domain::Score>,
 }
 
 impl ReferralFormPage {
@@ -105,6 +114,7 @@ impl ReferralFormPage {
                 choice("this_quarter", "This quarter"),
                 choice("later", "Later"),
             ],
+            preview: None,
         }
     }
 
@@ -149,6 +159,9 @@ pub async fn submit_referral(
 ) -> Result<HttpResponse, AppError> {
     let org = organisation_of(&user)?;
     let form = form.into_inner();
+    if form.action == "preview" {
+        return preview_score(&state, ctx, org, form).await;
+    }
     let raw = form.to_raw();
     let submitter = Submitter {
         user_id: user.id,
@@ -182,17 +195,42 @@ pub async fn submit_referral(
         Outcome::Invalid(field_errors) => {
             let currency = program_currency(&state).await?;
             let page = ReferralFormPage::new(ctx, form, to_errors(&field_errors), currency);
-            Ok(HttpResponse::UnprocessableEntity()
-                .content_type("text/html; charset=utf-8")
-                .body(page.render()?))
+            form_page(&page, true)
         }
         Outcome::AlreadyReferred { .. } => {
             let currency = program_currency(&state).await?;
             let mut page = ReferralFormPage::new(ctx, form, Errors::new(), currency);
             page.notice = ALREADY_REFERRED.into();
-            Ok(HttpResponse::Conflict()
-                .content_type("text/html; charset=utf-8")
-                .body(page.render()?))
+            html_status(&page, actix_web::http::StatusCode::CONFLICT)
         }
     }
+}
+
+/// Shows the fit score the typed referral would get, with its reasons; nothing is saved.
+async fn preview_score(
+    state: &AppState,
+    ctx: PageCtx,
+    org: i64,
+    form: SubmitReferralForm,
+) -> Result<HttpResponse, AppError> {
+    let mut raw = form.to_raw();
+    // The score does not depend on the statement; do not make the partner tick it first.
+    raw.consent = true;
+    let (result, currency) = state
+        .db(move |conn| {
+            let settings = IntakeSettings::load(conn, org).map_err(AppError::internal)?;
+            let currency = settings.currency.code().to_owned();
+            Ok((settings.preview_score(&raw), currency))
+        })
+        .await?;
+    let mut page = match result {
+        Ok(score) => {
+            let mut page = ReferralFormPage::new(ctx, form, Errors::new(), currency);
+            page.preview = Some(score);
+            page
+        }
+        Err(field_errors) => ReferralFormPage::new(ctx, form, to_errors(&field_errors), currency),
+    };
+    page.notice.clear();
+    html(&page)
 }

@@ -14,7 +14,10 @@ use crate::invites::{self, Invite, InviteError, Inviter};
 use crate::web::context::PageCtx;
 use crate::web::forms::Errors;
 use crate::web::guard::CurrentUser;
-use crate::web::{AppState, html, see_other};
+use crate::web::{AppState, form_page, html, see_other};
+
+const NOT_INVITABLE: &str = "This address cannot be invited here. If the person should join \
+    your team, ask the partner team.";
 
 pub struct Member {
     pub id: i64,
@@ -24,6 +27,7 @@ pub struct Member {
     pub state: &'static str,
     pub is_me: bool,
     pub active: bool,
+    pub removable: bool,
 }
 
 #[derive(Template)]
@@ -61,6 +65,7 @@ async fn members(state: &AppState, org: i64, me: i64) -> Result<Vec<Member>, App
                 (true, true) => "Active",
             },
             active: u.active,
+            removable: u.role() == Some(Role::PartnerMember),
             name: u.display_name,
             email: u.email,
         })
@@ -133,7 +138,13 @@ pub async fn invite_colleague(
         Err(e) => match e.field() {
             Some(field) => {
                 let mut errors = Errors::new();
-                errors.add(field, e.to_string());
+                // A taken address may belong to another organisation or to staff: a partner
+                // learns only that it cannot be invited here.
+                let message = match e {
+                    InviteError::EmailTaken => NOT_INVITABLE.to_owned(),
+                    other => other.to_string(),
+                };
+                errors.add(field, message);
                 let members = members(&state, org, user.id).await?;
                 let page = TeamPage {
                     ctx,
@@ -141,9 +152,7 @@ pub async fn invite_colleague(
                     f: form,
                     errors,
                 };
-                Ok(HttpResponse::UnprocessableEntity()
-                    .content_type("text/html; charset=utf-8")
-                    .body(page.render()?))
+                form_page(&page, true)
             }
             None => Err(match e {
                 InviteError::Query(q) => q.into(),
@@ -176,6 +185,10 @@ pub async fn remove_colleague(
                 let Some(colleague) = colleague.filter(|c| c.organisation_id == Some(org)) else {
                     return Err(AppError::NotFound);
                 };
+                // Owners remove members; changing who owns the account is the partner team's.
+                if colleague.role() != Some(Role::PartnerMember) {
+                    return Ok(None);
+                }
                 let changed = accounts::deactivate_user(conn, colleague.id)?;
                 sessions::revoke_user_sessions(conn, colleague.id)?;
                 audit::record(
@@ -190,10 +203,17 @@ pub async fn remove_colleague(
                     },
                     now,
                 )?;
-                Ok((changed, colleague.display_name))
+                Ok(Some((changed, colleague.display_name)))
             })
         })
         .await?;
-    FlashMessage::success(format!("{} can no longer sign in.", removed.1)).send();
+    match removed {
+        Some((_, name)) => {
+            FlashMessage::success(format!("{name} can no longer sign in.")).send();
+        }
+        None => {
+            FlashMessage::error("Only the partner team can remove an owner.").send();
+        }
+    }
     Ok(see_other("/partner/team"))
 }

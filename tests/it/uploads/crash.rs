@@ -15,7 +15,7 @@ use tokio::process::{Child, Command};
 use super::{referral_count, set_limits};
 use crate::common::{PASSWORD, TestApp, browser, case_now, fresh_database};
 
-const ROWS: usize = 5000;
+const ROWS: usize = 8000;
 
 /// Starts the portal binary on the database; returns it and its address.
 async fn start(database_url: &str, data_dir: &std::path::Path) -> (Child, String) {
@@ -69,16 +69,22 @@ fn expire_leases(app: &TestApp) {
         .expect("expire leases");
 }
 
+/// Polls the database for up to two minutes: the whole suite shares two cores.
 async fn wait_for(app: &TestApp, id: i64, what: impl Fn(&str, i32) -> bool) -> (String, i32) {
-    for _ in 0..6000 {
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    while std::time::Instant::now() < deadline {
         let (status, staged) = state(app, id);
         if what(&status, staged) {
             return (status, staged);
         }
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
+    let jobs: Vec<(String, String, i32, Option<String>)> = jobs::table
+        .select((jobs::kind, jobs::status, jobs::attempts, jobs::last_error))
+        .load(&mut app.conn())
+        .expect("jobs");
     panic!(
-        "upload {id} never reached the awaited state: {:?}",
+        "upload {id} never reached the awaited state: {:?}; jobs {jobs:?}",
         state(app, id)
     );
 }
@@ -114,17 +120,23 @@ fn intake_locked(database_url: &str) -> bool {
 /// been held for several probes in a row.
 async fn wait_inside_commit(app: &TestApp, database_url: &str, id: i64) {
     wait_for_commit_claim(app, id).await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
     let mut held = 0;
-    for _ in 0..5000 {
+    while std::time::Instant::now() < deadline {
         held = if intake_locked(database_url) {
             held + 1
         } else {
             0
         };
-        if held >= 3 {
+        if held >= 2 {
             return;
         }
-        tokio::time::sleep(Duration::from_millis(2)).await;
+        let (status, _) = state(app, id);
+        assert_eq!(
+            status, "importing",
+            "the commit ended before the test could kill it"
+        );
+        tokio::time::sleep(Duration::from_millis(1)).await;
     }
     panic!("the commit never took the intake lock");
 }
@@ -132,7 +144,7 @@ async fn wait_inside_commit(app: &TestApp, database_url: &str, id: i64) {
 /// Waits until a process has claimed the upload's commit job.
 async fn wait_for_commit_claim(app: &TestApp, id: i64) {
     let key = format!("upload-commit:{id}");
-    for _ in 0..2000 {
+    for _ in 0..20_000 {
         let attempts: Option<i32> = jobs::table
             .filter(jobs::unique_key.eq(&key))
             .select(jobs::attempts)

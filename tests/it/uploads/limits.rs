@@ -42,7 +42,7 @@ async fn post(app: &TestApp, bytes: Vec<u8>) -> crate::common::Page {
 
 /// Reloads the upload page (as its refresh does) until it leaves the background states.
 pub async fn wait_until_settled(app: &TestApp, id: i64) -> crate::common::Page {
-    for _ in 0..500 {
+    for _ in 0..5000 {
         let page = app.get(&format!("/partner/uploads/{id}")).await;
         let status = page.text("#upload-status");
         if status != "Checking rows" && status != "Importing" {

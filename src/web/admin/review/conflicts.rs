@@ -176,6 +176,7 @@ pub async fn resolve_conflict(
     let create = form.action == "override";
     let addr = state.client_addr(&req);
     let link_base = state.config.link("/partner/referrals/");
+    let rep_link_base = state.config.link("/rep/referrals/");
     let now = state.now();
     let user_id = user.id;
     let note = form.note.clone();
@@ -186,6 +187,7 @@ pub async fn resolve_conflict(
                 client_addr: &addr,
                 now,
                 partner_link_base: &link_base,
+                rep_link_base: &rep_link_base,
             };
             review::resolve_conflict(conn, id, create, &note, &actor).map_err(AppError::internal)
         })

@@ -14,6 +14,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/referrals/{id}/decision",
             web::post().to(referral::decide_referral),
         )
+        .route(
+            "/referrals/{id}/assign",
+            web::post().to(referral::assign_referral),
+        )
         .route("/conflicts", web::get().to(conflicts::list_conflicts))
         .route("/conflicts/{id}", web::get().to(conflicts::show_conflict))
         .route(

@@ -31,7 +31,7 @@ pub struct Row {
 pub struct QueuePage {
     ctx: PageCtx,
     rows: Vec<Row>,
-    statuses: [Status; 4],
+    statuses: [Status; 9],
     counts: Vec<(String, i64)>,
     partners: Vec<Organisation>,
     status_filter: String,
