@@ -27,6 +27,9 @@ pub enum AppError {
     BadRequest(String),
     #[error("the form was larger than the portal accepts")]
     PayloadTooLarge,
+    /// A request body over its limit, refused before it is read further.
+    #[error("{0}")]
+    TooLarge(String),
     #[error("internal error")]
     Internal(#[source] Cause),
 }
@@ -94,6 +97,7 @@ impl ResponseError for AppError {
             Self::SignInRequired => StatusCode::SEE_OTHER,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -120,6 +124,7 @@ impl ResponseError for AppError {
                 "Something went wrong",
                 "The portal could not finish this request. Please try again in a moment.",
             ),
+            Self::TooLarge(_) => ("File too large", ""),
             _ => ("Request not accepted", ""),
         };
         let detail = self.to_string();

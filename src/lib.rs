@@ -17,6 +17,7 @@ pub mod pipeline;
 pub mod review;
 pub mod stages;
 pub mod telemetry;
+pub mod uploads;
 pub mod web;
 
 use std::net::TcpListener;
@@ -131,6 +132,12 @@ pub fn build(
         assignment::SLA_ESCALATION,
         Arc::new(assignment::jobs::SlaEscalation {
             rep_link_base: config.link("/rep/referrals/"),
+        }),
+    )
+    .handle(
+        uploads::IMPORT_UPLOAD,
+        Arc::new(uploads::ImportUpload {
+            link_base: config.base_url.as_str().trim_end_matches('/').to_owned(),
         }),
     );
     tokio::spawn(runner.run());

@@ -16,6 +16,20 @@ use crate::domain::{
 };
 use crate::mail::{MailError, messages};
 
+mod batch;
+
+pub use batch::{BatchRow, BatchState, RowOutcome, RowResult, preview_row, submit_batch};
+
+use std::collections::HashMap;
+
+/// The monthly upload a referral comes with.
+#[derive(Debug, Clone)]
+pub struct UploadOrigin {
+    pub upload_id: i64,
+    /// `YYYY-MM`.
+    pub reporting_month: String,
+}
+
 /// The person handing the referral over.
 #[derive(Debug, Clone, Copy)]
 pub struct Submitter {
@@ -141,47 +155,75 @@ pub fn submit(
     write_tx(conn, |conn| {
         serialise_intake(conn)?;
         if let Some((earlier, reason)) = find_protecting(conn, &identity, submitter, env.now)? {
-            let conflict_id = conflicts::insert(
-                conn,
-                &conflicts::NewConflict {
-                    organisation_id: submitter.organisation_id,
-                    submitted_by: submitter.user_id,
-                    matched_referral_id: earlier.id,
-                    reason: reason.as_str(),
-                    prospect_name: &format!("{} {}", valid.first_name, valid.last_name),
-                    prospect_email: valid.email.as_ref().map(|e| e.as_str()),
-                    prospect_phone: valid.phone_e164.as_deref(),
-                    company: &valid.company,
-                    company_domain: valid.company_domain.as_deref(),
-                    payload: &serde_json::to_string(&StoredAttempt {
-                        raw,
-                        mode: mode_name(mode),
-                    })?,
-                },
-                env.now,
-            )?;
-            audit::record(
-                conn,
-                &AuditEntry {
-                    actor_user_id: Some(submitter.user_id),
-                    action: "referral_duplicate_blocked",
-                    object_type: "conflict",
-                    object_id: Some(conflict_id.to_string()),
-                    client_addr: Some(&env.client_addr),
-                    detail: Some(format!("{} of referral {}", reason.as_str(), earlier.id)),
-                },
-                env.now,
-            )?;
-            tracing::info!(
-                conflict.id = conflict_id,
-                referral.id = earlier.id,
-                "duplicate referral blocked"
-            );
+            let conflict_id =
+                record_conflict(conn, submitter, raw, mode, &valid, &earlier, reason, env)?;
             return Ok(Outcome::AlreadyReferred { conflict_id });
         }
-        let referral = create(conn, submitter, &valid, &identity, settings, env, None)?;
+        let referral = create(
+            conn,
+            submitter,
+            &valid,
+            &identity,
+            settings,
+            env,
+            Source::Form,
+        )?;
         Ok(Outcome::Created(Box::new(referral)))
     })
+}
+
+/// Keeps a blocked attempt as a conflict admins can review, with its audit entry.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one call per intake path, each names them"
+)]
+fn record_conflict(
+    conn: &mut AnyConnection,
+    submitter: Submitter,
+    raw: &RawReferral,
+    mode: IntakeMode,
+    valid: &ValidReferral,
+    earlier: &Referral,
+    reason: domain::MatchReason,
+    env: &IntakeEnv,
+) -> Result<i64, PipelineError> {
+    let conflict_id = conflicts::insert(
+        conn,
+        &conflicts::NewConflict {
+            organisation_id: submitter.organisation_id,
+            submitted_by: submitter.user_id,
+            matched_referral_id: earlier.id,
+            reason: reason.as_str(),
+            prospect_name: &format!("{} {}", valid.first_name, valid.last_name),
+            prospect_email: valid.email.as_ref().map(|e| e.as_str()),
+            prospect_phone: valid.phone_e164.as_deref(),
+            company: &valid.company,
+            company_domain: valid.company_domain.as_deref(),
+            payload: &serde_json::to_string(&StoredAttempt {
+                raw,
+                mode: mode_name(mode),
+            })?,
+        },
+        env.now,
+    )?;
+    audit::record(
+        conn,
+        &AuditEntry {
+            actor_user_id: Some(submitter.user_id),
+            action: "referral_duplicate_blocked",
+            object_type: "conflict",
+            object_id: Some(conflict_id.to_string()),
+            client_addr: Some(&env.client_addr),
+            detail: Some(format!("{} of referral {}", reason.as_str(), earlier.id)),
+        },
+        env.now,
+    )?;
+    tracing::info!(
+        conflict.id = conflict_id,
+        referral.id = earlier.id,
+        "duplicate referral blocked"
+    );
+    Ok(conflict_id)
 }
 
 /// The submitted fields kept with a conflict, so an admin override can create the referral.
@@ -226,7 +268,7 @@ pub fn create_overridden(
         &identity,
         &settings,
         env,
-        Some(admin_reason),
+        Source::Override(admin_reason),
     )?;
     Ok(Ok(referral))
 }
@@ -339,6 +381,7 @@ fn company_flags(
     valid: &ValidReferral,
     organisation_id: i64,
     now: DateTime<Utc>,
+    cache: Option<&mut SimilarNames>,
 ) -> QueryResult<(bool, Option<String>)> {
     let existing = match &valid.company_domain {
         Some(domain) => referrals::customer_by_domain(conn, domain)?.is_some(),
@@ -363,9 +406,19 @@ fn company_flags(
             ));
         }
     }
-    for (id, name, domain) in
-        referrals::open_with_company_prefix(conn, prefix, organisation_id, now, 50)?
-    {
+    let candidates = match cache {
+        Some(cache) => match cache.0.get(prefix) {
+            Some(found) => found.clone(),
+            None => {
+                let found =
+                    referrals::open_with_company_prefix(conn, prefix, organisation_id, now, 50)?;
+                cache.0.insert(prefix.to_owned(), found.clone());
+                found
+            }
+        },
+        None => referrals::open_with_company_prefix(conn, prefix, organisation_id, now, 50)?,
+    };
+    for (id, name, domain) in candidates {
         if differs(&domain) && names_similar(&valid.company_normalised, &name) {
             return Ok((
                 false,
@@ -387,6 +440,21 @@ fn warnings_text(valid: &ValidReferral) -> String {
         .join("\n")
 }
 
+/// Other partners' open referrals whose company name starts with a given word, kept for one
+/// upload transaction. They cannot change while it holds the intake lock, and the upload's own
+/// rows (its own organisation) are never candidates, so a file of many companies starting with
+/// the same word does not scan its own earlier rows again for every row.
+#[derive(Debug, Default)]
+pub struct SimilarNames(HashMap<String, Vec<(i64, String, Option<String>)>>);
+
+/// Where a referral being created comes from.
+enum Source<'a> {
+    Form,
+    /// An admin override of a conflict, with the admin's reason.
+    Override(&'a str),
+    Upload(&'a UploadOrigin, &'a mut SimilarNames),
+}
+
 fn create(
     conn: &mut AnyConnection,
     submitter: Submitter,
@@ -394,10 +462,15 @@ fn create(
     identity: &ProspectIdentity,
     settings: &IntakeSettings,
     env: &IntakeEnv,
-    override_reason: Option<&str>,
+    source: Source,
 ) -> Result<Referral, PipelineError> {
+    let (override_reason, origin, cache) = match source {
+        Source::Form => (None, None, None),
+        Source::Override(reason) => (Some(reason), None, None),
+        Source::Upload(origin, cache) => (None, Some(origin), Some(cache)),
+    };
     let (existing_customer, similar) =
-        company_flags(conn, valid, submitter.organisation_id, env.now)?;
+        company_flags(conn, valid, submitter.organisation_id, env.now, cache)?;
     let score = settings.score(valid, existing_customer);
     let now = db_time(env.now);
     let new = NewReferral {
@@ -433,6 +506,8 @@ fn create(
         warnings: warnings_text(valid),
         created_at: now,
         updated_at: now,
+        upload_id: origin.map(|o| o.upload_id),
+        reporting_month: origin.map(|o| o.reporting_month.clone()),
     };
     let referral = referrals::insert(conn, &new)?;
     let reasons: Vec<String> = score.reasons.iter().map(ToString::to_string).collect();

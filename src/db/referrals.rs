@@ -123,6 +123,10 @@ pub struct Referral {
     pub expected_value_minor: Option<i64>,
     pub deal_value_minor: Option<i64>,
     pub lost_reason: Option<String>,
+    /// The monthly upload the referral came with; `None` for the form.
+    pub upload_id: Option<i64>,
+    /// `YYYY-MM` of the upload's reporting month; `None` for the form.
+    pub reporting_month: Option<String>,
 }
 
 impl Referral {
@@ -163,6 +167,10 @@ pub struct NewReferral {
     pub warnings: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The monthly upload the referral came with; `None` for the form.
+    pub upload_id: Option<i64>,
+    /// `YYYY-MM` of the upload's reporting month; `None` for the form.
+    pub reporting_month: Option<String>,
 }
 
 pub fn insert(conn: &mut AnyConnection, new: &NewReferral) -> QueryResult<Referral> {

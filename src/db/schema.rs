@@ -105,6 +105,8 @@ diesel::table! {
         expected_value_minor -> Nullable<BigInt>,
         deal_value_minor -> Nullable<BigInt>,
         lost_reason -> Nullable<Text>,
+        upload_id -> Nullable<BigInt>,
+        reporting_month -> Nullable<Text>,
     }
 }
 
@@ -270,7 +272,73 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    uploads (id) {
+        id -> BigInt,
+        organisation_id -> BigInt,
+        uploaded_by -> BigInt,
+        on_behalf -> Bool,
+        reporting_month -> Text,
+        file_name -> Text,
+        file_bytes -> BigInt,
+        encoding -> Text,
+        delimiter -> Text,
+        headers -> Text,
+        mapping -> Text,
+        status -> Text,
+        total_rows -> Integer,
+        staged_rows -> Integer,
+        count_new -> Integer,
+        count_customer -> Integer,
+        count_already -> Integer,
+        count_repeat -> Integer,
+        count_invalid -> Integer,
+        count_warning -> Integer,
+        message -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        confirmed_at -> Nullable<Timestamp>,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    upload_files (upload_id) {
+        upload_id -> BigInt,
+        content -> Text,
+    }
+}
+
+diesel::table! {
+    upload_rows (id) {
+        id -> BigInt,
+        upload_id -> BigInt,
+        row_no -> Integer,
+        line_no -> Integer,
+        cells -> Text,
+        prospect -> Text,
+        company -> Text,
+        email -> Text,
+        outcome -> Text,
+        detail -> Text,
+        warnings -> Text,
+        referral_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    upload_mappings (id) {
+        id -> BigInt,
+        organisation_id -> BigInt,
+        header_key -> Text,
+        target -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> organisations (organisation_id));
+diesel::joinable!(uploads -> organisations (organisation_id));
+diesel::joinable!(upload_rows -> uploads (upload_id));
 diesel::joinable!(referrals -> organisations (organisation_id));
 diesel::joinable!(referral_events -> referrals (referral_id));
 diesel::joinable!(conflicts -> organisations (organisation_id));
@@ -295,4 +363,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     rep_pools,
     rep_pool_members,
     routing_rules,
+    uploads,
+    upload_files,
+    upload_rows,
+    upload_mappings,
 );

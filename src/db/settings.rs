@@ -15,6 +15,8 @@ pub struct ProgramSettings {
     pub time_zone: String,
     /// Days an uncontacted referral protects its prospect.
     pub protection_days: i64,
+    /// Limits of the monthly upload.
+    pub uploads: UploadLimits,
 }
 
 impl Default for ProgramSettings {
@@ -23,6 +25,29 @@ impl Default for ProgramSettings {
             currency: "EUR".into(),
             time_zone: "UTC".into(),
             protection_days: 90,
+            uploads: UploadLimits::default(),
+        }
+    }
+}
+
+/// How big a monthly upload may be, and from which size it is read in the background.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UploadLimits {
+    /// Most data rows in one file (default 50,000).
+    pub max_rows: i64,
+    /// Largest file in bytes (default 10 MiB).
+    pub max_bytes: i64,
+    /// Files with more rows than this are checked and imported by a background job
+    /// (default 1,000).
+    pub background_rows: i64,
+}
+
+impl Default for UploadLimits {
+    fn default() -> Self {
+        Self {
+            max_rows: 50_000,
+            max_bytes: 10 * 1024 * 1024,
+            background_rows: 1_000,
         }
     }
 }
@@ -44,9 +69,22 @@ pub fn put(conn: &mut AnyConnection, key: &str, value: &str) -> QueryResult<()> 
         .map(|_| ())
 }
 
+fn number(conn: &mut AnyConnection, key: &str, default: i64) -> QueryResult<i64> {
+    Ok(get(conn, key)?
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default))
+}
+
 pub fn load(conn: &mut AnyConnection) -> QueryResult<ProgramSettings> {
     let defaults = ProgramSettings::default();
+    let limits = defaults.uploads;
+    let uploads = UploadLimits {
+        max_rows: number(conn, "upload_max_rows", limits.max_rows)?,
+        max_bytes: number(conn, "upload_max_bytes", limits.max_bytes)?,
+        background_rows: number(conn, "upload_background_rows", limits.background_rows)?,
+    };
     Ok(ProgramSettings {
+        uploads,
         currency: get(conn, "currency")?.unwrap_or(defaults.currency),
         time_zone: get(conn, "time_zone")?.unwrap_or(defaults.time_zone),
         protection_days: get(conn, "protection_days")?
@@ -58,7 +96,14 @@ pub fn load(conn: &mut AnyConnection) -> QueryResult<ProgramSettings> {
 pub fn save(conn: &mut AnyConnection, s: &ProgramSettings) -> QueryResult<()> {
     put(conn, "currency", &s.currency)?;
     put(conn, "time_zone", &s.time_zone)?;
-    put(conn, "protection_days", &s.protection_days.to_string())
+    put(conn, "protection_days", &s.protection_days.to_string())?;
+    put(conn, "upload_max_rows", &s.uploads.max_rows.to_string())?;
+    put(conn, "upload_max_bytes", &s.uploads.max_bytes.to_string())?;
+    put(
+        conn,
+        "upload_background_rows",
+        &s.uploads.background_rows.to_string(),
+    )
 }
 
 /// Routing, SLA and scoring settings.

@@ -18,6 +18,7 @@ pub mod sla;
 pub mod text;
 pub mod tiers;
 pub mod title;
+pub mod upload;
 
 pub use company::{
     COMPANY_SIMILARITY_THRESHOLD, Website, WebsiteError, company_domain, names_similar,

@@ -219,3 +219,32 @@ mail_templates!(
 pub fn referral_stage(to: &str, m: &ReferralStage) -> Result<OutgoingMail, MailError> {
     m.render("referral_stage", to)
 }
+
+/// One email for a whole imported upload, with its counts.
+pub struct UploadImported {
+    pub recipient_name: String,
+    pub file_name: String,
+    pub reporting_month: String,
+    pub total: i32,
+    /// New referrals, existing customers included.
+    pub created: i32,
+    pub customers: i32,
+    pub already: i32,
+    pub repeats: i32,
+    pub invalid: i32,
+    pub warnings: i32,
+    pub link: String,
+}
+mail_templates!(
+    UploadImported,
+    "mail/upload_imported/subject.txt",
+    "mail/upload_imported/body.txt",
+    "mail/upload_imported/body.html",
+    UploadImportedSubject,
+    UploadImportedText,
+    UploadImportedHtml
+);
+
+pub fn upload_imported(to: &str, m: &UploadImported) -> Result<OutgoingMail, MailError> {
+    m.render("upload_imported", to)
+}

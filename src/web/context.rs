@@ -46,6 +46,7 @@ fn nav_for(role: Role) -> Vec<NavLink> {
         Role::Admin => vec![
             link("/admin", "Referrals"),
             link("/admin/conflicts", "Conflicts"),
+            link("/admin/uploads", "Uploads"),
             link("/admin/partners", "Partners"),
             link("/admin/users", "Users"),
             link("/admin/reps", "Reps"),
@@ -58,11 +59,13 @@ fn nav_for(role: Role) -> Vec<NavLink> {
         Role::PartnerOwner => vec![
             link("/partner", "Referrals"),
             link("/partner/referrals/new", "New referral"),
+            link("/partner/uploads", "Uploads"),
             link("/partner/team", "Team"),
         ],
         Role::PartnerMember => vec![
             link("/partner", "Referrals"),
             link("/partner/referrals/new", "New referral"),
+            link("/partner/uploads", "Uploads"),
         ],
     }
 }

@@ -11,6 +11,7 @@ pub mod partner;
 pub mod rep;
 pub mod security;
 pub mod time;
+pub mod uploads;
 
 use std::sync::Arc;
 

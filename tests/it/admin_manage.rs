@@ -503,6 +503,7 @@ async fn settings_refuse_a_bad_time_zone_and_keep_what_was_typed() {
             currency: "GBP".into(),
             time_zone: "Europe/London".into(),
             protection_days: 60,
+            ..Default::default()
         }
     );
     let page = app.get("/admin/settings").await;

@@ -98,7 +98,7 @@ pub async fn spawn_app_at(now: DateTime<Utc>) -> TestApp {
 }
 
 /// A client that keeps cookies in a jar the test can read, and never follows redirects.
-fn browser() -> (reqwest::Client, Arc<reqwest::cookie::Jar>) {
+pub fn browser() -> (reqwest::Client, Arc<reqwest::cookie::Jar>) {
     let jar = Arc::new(reqwest::cookie::Jar::default());
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -148,7 +148,8 @@ impl Page {
     }
 }
 
-async fn read(resp: reqwest::Response) -> Page {
+/// Reads a response to the end.
+pub async fn read(resp: reqwest::Response) -> Page {
     let status = resp.status();
     let headers = resp.headers().clone();
     let location = headers

@@ -11,3 +11,4 @@ mod referrals;
 mod routing;
 mod security;
 mod smtp;
+mod uploads;

@@ -16,6 +16,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .wrap(from_fn(|req, next| require_roles(ADMINS, req, next)))
             .configure(review::configure)
             .configure(manage::configure)
-            .configure(routing::configure),
+            .configure(routing::configure)
+            .configure(crate::web::uploads::configure),
     );
 }

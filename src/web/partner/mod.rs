@@ -25,6 +25,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .route(web::post().to(submit::submit_referral)),
             )
             .route("/referrals/{id}", web::get().to(detail::show_referral))
+            .configure(crate::web::uploads::configure)
             .service(
                 web::scope("/team")
                     .wrap(from_fn(|req, next| {

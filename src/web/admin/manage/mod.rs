@@ -6,6 +6,7 @@ mod customers;
 mod import_csv;
 mod partners;
 mod settings;
+mod settings_uploads;
 mod users;
 
 use actix_web::{HttpRequest, web};

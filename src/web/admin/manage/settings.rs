@@ -6,6 +6,7 @@ use actix_web_flash_messages::FlashMessage;
 use askama::Template;
 use serde::Deserialize;
 
+use super::settings_uploads::{self as limits, UploadLimitsForm};
 use super::{SelectOption, options};
 use crate::db::admin::{self, ProviderKind};
 use crate::db::audit::{self, AuditEntry};
@@ -30,6 +31,8 @@ pub struct SettingsForm {
     time_zone: String,
     #[serde(default)]
     protection_days: String,
+    #[serde(flatten)]
+    uploads: UploadLimitsForm,
 }
 
 impl From<&ProgramSettings> for SettingsForm {
@@ -38,6 +41,7 @@ impl From<&ProgramSettings> for SettingsForm {
             currency: s.currency.clone(),
             time_zone: s.time_zone.clone(),
             protection_days: s.protection_days.to_string(),
+            uploads: UploadLimitsForm::from(&s.uploads),
         }
     }
 }
@@ -160,12 +164,16 @@ fn validate_settings(form: &SettingsForm) -> Result<ProgramSettings, Errors> {
             ),
         );
     }
-    match (currency, time_zone, protection_days) {
-        (Some(currency), Some(time_zone), Some(protection_days)) => Ok(ProgramSettings {
-            currency,
-            time_zone,
-            protection_days,
-        }),
+    let uploads = limits::validate(&form.uploads, &mut errors);
+    match (currency, time_zone, protection_days, uploads) {
+        (Some(currency), Some(time_zone), Some(protection_days), Some(uploads)) => {
+            Ok(ProgramSettings {
+                currency,
+                time_zone,
+                protection_days,
+                uploads,
+            })
+        }
         _ => Err(errors),
     }
 }
@@ -185,6 +193,7 @@ fn describe_changes(old: &ProgramSettings, new: &ProgramSettings) -> Vec<String>
             old.protection_days, new.protection_days
         ));
     }
+    limits::describe(&old.uploads, &new.uploads, &mut changes);
     changes
 }
 
@@ -459,6 +468,7 @@ mod tests {
             currency: "XXX".into(),
             time_zone: "Mars/Olympus".into(),
             protection_days: "0".into(),
+            uploads: UploadLimitsForm::default(),
         };
         let Err(errors) = validate_settings(&form) else {
             panic!("the settings should be refused");
@@ -471,6 +481,7 @@ mod tests {
             currency: "usd".into(),
             time_zone: " Europe/Berlin ".into(),
             protection_days: "365".into(),
+            uploads: UploadLimitsForm::default(),
         };
         assert_eq!(
             validate_settings(&form).ok(),
@@ -478,6 +489,7 @@ mod tests {
                 currency: "USD".into(),
                 time_zone: "Europe/Berlin".into(),
                 protection_days: 365,
+                uploads: Default::default(),
             })
         );
     }
