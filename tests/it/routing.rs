@@ -62,6 +62,18 @@ fn team(app: &TestApp) -> Team {
     }
 }
 
+/// The usual start: case C09's Friday, the case fixture, the team, Partner A's owner
+/// signed in (`app`) and an admin in a second browser.
+async fn routing_world() -> (TestApp, Team, TestApp) {
+    let app = spawn_app_at(friday_afternoon()).await;
+    app.case_fixture();
+    let t = team(&app);
+    app.login("p.weber@partner-a.example", PASSWORD).await;
+    let admin = app.new_browser();
+    admin.login("admin.x@vendor.example", PASSWORD).await;
+    (app, t, admin)
+}
+
 fn id_of(page: &crate::common::Page) -> i64 {
     page.location
         .as_deref()
@@ -98,12 +110,7 @@ async fn advance_to(app: &TestApp, at: chrono::DateTime<Utc>) {
 
 #[tokio::test]
 async fn accepted_referrals_go_round_robin_skipping_an_unavailable_rep() {
-    let app = spawn_app_at(friday_afternoon()).await;
-    app.case_fixture();
-    let t = team(&app);
-    app.login("p.weber@partner-a.example", PASSWORD).await;
-    let admin = app.new_browser();
-    admin.login("admin.x@vendor.example", PASSWORD).await;
+    let (app, t, admin) = routing_world().await;
 
     let mut reps = Vec::new();
     for (i, name) in ["Anna", "Bert", "Carl"].iter().enumerate() {
@@ -142,12 +149,7 @@ async fn accepted_referrals_go_round_robin_skipping_an_unavailable_rep() {
 
 #[tokio::test]
 async fn case_c09_friday_afternoon_is_due_monday_with_one_reminder_and_one_escalation() {
-    let app = spawn_app_at(friday_afternoon()).await;
-    app.case_fixture();
-    let t = team(&app);
-    app.login("p.weber@partner-a.example", PASSWORD).await;
-    let admin = app.new_browser();
-    admin.login("admin.x@vendor.example", PASSWORD).await;
+    let (app, t, admin) = routing_world().await;
     let id = id_of(&submit(&app, &[]).await);
     accept(&admin, id).await;
 
@@ -196,12 +198,7 @@ async fn case_c09_friday_afternoon_is_due_monday_with_one_reminder_and_one_escal
 
 #[tokio::test]
 async fn first_contact_before_the_deadline_means_no_escalation_and_the_partner_sees_it() {
-    let app = spawn_app_at(friday_afternoon()).await;
-    app.case_fixture();
-    team(&app);
-    app.login("p.weber@partner-a.example", PASSWORD).await;
-    let admin = app.new_browser();
-    admin.login("admin.x@vendor.example", PASSWORD).await;
+    let (app, _, admin) = routing_world().await;
     let id = id_of(&submit(&app, &[]).await);
     accept(&admin, id).await;
     let monday = |h, m| {
@@ -261,12 +258,7 @@ async fn first_contact_before_the_deadline_means_no_escalation_and_the_partner_s
 
 #[tokio::test]
 async fn a_rep_moves_a_referral_to_won_and_cannot_open_another_reps_referral() {
-    let app = spawn_app_at(friday_afternoon()).await;
-    app.case_fixture();
-    team(&app);
-    app.login("p.weber@partner-a.example", PASSWORD).await;
-    let admin = app.new_browser();
-    admin.login("admin.x@vendor.example", PASSWORD).await;
+    let (app, _, admin) = routing_world().await;
     let first = id_of(&submit(&app, &[]).await);
     accept(&admin, first).await;
     let second = id_of(
@@ -470,12 +462,7 @@ async fn a_high_score_is_accepted_and_routed_without_an_admin() {
 
 #[tokio::test]
 async fn markup_stays_text_on_rep_pages_and_in_the_assignment_mail() {
-    let app = spawn_app_at(friday_afternoon()).await;
-    app.case_fixture();
-    team(&app);
-    app.login("p.weber@partner-a.example", PASSWORD).await;
-    let admin = app.new_browser();
-    admin.login("admin.x@vendor.example", PASSWORD).await;
+    let (app, _, admin) = routing_world().await;
     let id = id_of(
         &submit(
             &app,
@@ -533,12 +520,7 @@ async fn a_partner_previews_the_fit_score_before_submitting_and_nothing_is_saved
 
 #[tokio::test]
 async fn manual_assignment_only_moves_waiting_referrals_to_available_reps() {
-    let app = spawn_app_at(friday_afternoon()).await;
-    app.case_fixture();
-    let t = team(&app);
-    app.login("p.weber@partner-a.example", PASSWORD).await;
-    let admin = app.new_browser();
-    admin.login("admin.x@vendor.example", PASSWORD).await;
+    let (app, t, admin) = routing_world().await;
     let rejected = id_of(&submit(&app, &[]).await);
     admin
         .post(
@@ -593,12 +575,7 @@ async fn manual_assignment_only_moves_waiting_referrals_to_available_reps() {
 
 #[tokio::test]
 async fn after_an_escalation_the_manager_reads_it_and_the_rep_cannot_backdate_contact() {
-    let app = spawn_app_at(friday_afternoon()).await;
-    app.case_fixture();
-    team(&app);
-    app.login("p.weber@partner-a.example", PASSWORD).await;
-    let admin = app.new_browser();
-    admin.login("admin.x@vendor.example", PASSWORD).await;
+    let (app, _, admin) = routing_world().await;
     let id = id_of(&submit(&app, &[]).await);
     accept(&admin, id).await;
 
