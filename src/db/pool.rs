@@ -59,7 +59,7 @@ impl CustomizeConnection<AnyConnection, diesel::r2d2::Error> for SqliteSettings 
             // WAL is a property of the file, set once in `connect`; switching it here, while
             // the pool opens several connections at once, can fail with "database is locked".
             conn.batch_execute(
-                "PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; \
+                "PRAGMA busy_timeout = 30000; PRAGMA synchronous = NORMAL; \
                  PRAGMA foreign_keys = ON;",
             )
             .map_err(diesel::r2d2::Error::QueryError)?;
@@ -86,7 +86,7 @@ pub fn connect(database_url: &str, max_size: u32) -> Result<DbPool, DbError> {
             let mut first = SqliteConnection::establish(&url).map_err(DbError::Connect)?;
             // busy_timeout before WAL, or a second process starting at once sees "locked".
             first
-                .batch_execute("PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL;")
+                .batch_execute("PRAGMA busy_timeout = 30000; PRAGMA journal_mode = WAL;")
                 .map_err(DbError::Query)?;
         }
     }

@@ -222,8 +222,10 @@ async fn a_big_import_killed_mid_batch_leaves_no_partial_batch_and_resumes_after
         expire_leases(&app);
         let (portal, address) = start(&database_url, app.data_dir.path()).await;
         app.address = address;
-        app.login("p.weber@partner-a.example", PASSWORD).await;
+        // Sign in once the resumed commit is through: on SQLite a request that writes (the
+        // session) waits for the commit's lock.
         wait_for(&app, id, |s, _| s == "done").await;
+        app.login("p.weber@partner-a.example", PASSWORD).await;
         let page = app.get(&format!("/partner/uploads/{id}")).await;
         drop(portal);
         page
