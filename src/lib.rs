@@ -9,6 +9,7 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 mod extractor_errors;
+pub mod incentives;
 pub mod invites;
 pub mod jobs;
 pub mod mail;

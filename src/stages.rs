@@ -135,6 +135,7 @@ fn apply(
             .set((
                 referrals_table::status.eq(to),
                 referrals_table::deal_value_minor.eq(deal_value.minor),
+                referrals_table::won_at.eq(now_db),
                 referrals_table::updated_at.eq(now_db),
             ))
             .execute(conn)?,
@@ -148,6 +149,7 @@ fn apply(
         Step::MeetingBooked => diesel::update(target)
             .set((
                 referrals_table::status.eq(to),
+                referrals_table::meeting_booked_at.eq(now_db),
                 referrals_table::updated_at.eq(now_db),
             ))
             .execute(conn)?,

@@ -127,6 +127,13 @@ pub struct Referral {
     pub upload_id: Option<i64>,
     /// `YYYY-MM` of the upload's reporting month; `None` for the form.
     pub reporting_month: Option<String>,
+    /// When the referral was accepted (by an admin or auto-accept); cleared if later rejected.
+    /// It counts towards tiers as a qualified referral.
+    pub qualified_at: Option<NaiveDateTime>,
+    pub meeting_booked_at: Option<NaiveDateTime>,
+    pub won_at: Option<NaiveDateTime>,
+    /// Part of the deal value refunded so far (won deals only).
+    pub refunded_minor: i64,
 }
 
 impl Referral {
@@ -299,6 +306,17 @@ pub fn transition(
         referrals::updated_at.eq(db_time(now)),
     ))
     .execute(conn)?;
+    // Acceptance makes a referral count towards tiers; a later rejection takes it back.
+    let qualified_at = match to {
+        Status::Accepted => Some(Some(db_time(now))),
+        Status::Rejected | Status::Duplicate => Some(None),
+        _ => None,
+    };
+    if let (1, Some(qualified_at)) = (changed, qualified_at) {
+        diesel::update(referrals::table.find(id))
+            .set(referrals::qualified_at.eq(qualified_at))
+            .execute(conn)?;
+    }
     Ok(changed == 1)
 }
 

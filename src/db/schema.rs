@@ -107,6 +107,10 @@ diesel::table! {
         lost_reason -> Nullable<Text>,
         upload_id -> Nullable<BigInt>,
         reporting_month -> Nullable<Text>,
+        qualified_at -> Nullable<Timestamp>,
+        meeting_booked_at -> Nullable<Timestamp>,
+        won_at -> Nullable<Timestamp>,
+        refunded_minor -> BigInt,
     }
 }
 
@@ -336,12 +340,163 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    tiers (id) {
+        id -> BigInt,
+        name -> Text,
+        rank -> Integer,
+        min_won_value_minor -> Nullable<BigInt>,
+        min_qualified -> Nullable<Integer>,
+        perks -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    reward_rules (id) {
+        id -> BigInt,
+        tier_id -> BigInt,
+        event -> Text,
+        flat_minor -> Nullable<BigInt>,
+        percent -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    partner_standings (organisation_id) {
+        organisation_id -> BigInt,
+        tier_id -> BigInt,
+        below_since -> Nullable<Timestamp>,
+        demotion_review_at -> Nullable<Timestamp>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    tier_changes (id) {
+        id -> BigInt,
+        organisation_id -> BigInt,
+        from_tier_id -> Nullable<BigInt>,
+        to_tier_id -> BigInt,
+        reason -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    referral_shares (id) {
+        id -> BigInt,
+        referral_id -> BigInt,
+        organisation_id -> BigInt,
+        position -> Integer,
+        share -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    statements (id) {
+        id -> BigInt,
+        organisation_id -> BigInt,
+        period -> Text,
+        period_start -> Timestamp,
+        period_end -> Timestamp,
+        currency -> Text,
+        total_minor -> BigInt,
+        line_count -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    reward_lines (id) {
+        id -> BigInt,
+        organisation_id -> BigInt,
+        referral_id -> BigInt,
+        event -> Text,
+        rule_id -> Nullable<BigInt>,
+        tier_id -> Nullable<BigInt>,
+        amount_minor -> BigInt,
+        currency -> Text,
+        status -> Text,
+        reason -> Text,
+        corrects_line_id -> Nullable<BigInt>,
+        earned_at -> Timestamp,
+        approvable_at -> Timestamp,
+        statement_id -> Nullable<BigInt>,
+        unique_key -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    reward_line_moves (id) {
+        id -> BigInt,
+        line_id -> BigInt,
+        from_status -> Nullable<Text>,
+        to_status -> Text,
+        actor_user_id -> Nullable<BigInt>,
+        note -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    payouts (id) {
+        id -> BigInt,
+        organisation_id -> BigInt,
+        status -> Text,
+        amount_minor -> BigInt,
+        currency -> Text,
+        created_by -> BigInt,
+        approved_by -> Nullable<BigInt>,
+        approved_at -> Nullable<Timestamp>,
+        second_approved_by -> Nullable<BigInt>,
+        second_approved_at -> Nullable<Timestamp>,
+        reference -> Nullable<Text>,
+        failure_reason -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    payout_lines (id) {
+        id -> BigInt,
+        payout_id -> BigInt,
+        line_id -> BigInt,
+        active -> Bool,
+    }
+}
+
+diesel::table! {
+    payout_events (id) {
+        id -> BigInt,
+        payout_id -> BigInt,
+        from_status -> Nullable<Text>,
+        to_status -> Text,
+        actor_user_id -> Nullable<BigInt>,
+        note -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> organisations (organisation_id));
 diesel::joinable!(uploads -> organisations (organisation_id));
 diesel::joinable!(upload_rows -> uploads (upload_id));
 diesel::joinable!(referrals -> organisations (organisation_id));
 diesel::joinable!(referral_events -> referrals (referral_id));
 diesel::joinable!(conflicts -> organisations (organisation_id));
+diesel::joinable!(reward_rules -> tiers (tier_id));
+diesel::joinable!(partner_standings -> tiers (tier_id));
+diesel::joinable!(reward_lines -> referrals (referral_id));
+diesel::joinable!(reward_line_moves -> reward_lines (line_id));
+diesel::joinable!(payout_lines -> payouts (payout_id));
+diesel::joinable!(payout_lines -> reward_lines (line_id));
+diesel::joinable!(payout_events -> payouts (payout_id));
+diesel::joinable!(statements -> organisations (organisation_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organisations,
@@ -367,4 +522,15 @@ diesel::allow_tables_to_appear_in_same_query!(
     upload_files,
     upload_rows,
     upload_mappings,
+    tiers,
+    reward_rules,
+    partner_standings,
+    tier_changes,
+    referral_shares,
+    statements,
+    reward_lines,
+    reward_line_moves,
+    payouts,
+    payout_lines,
+    payout_events,
 );

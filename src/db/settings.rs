@@ -176,3 +176,64 @@ pub fn save_routing(conn: &mut AnyConnection, s: &RoutingSettings) -> QueryResul
     )?;
     put(conn, "scoring_rules", &s.scoring_rules)
 }
+
+/// Incentive program settings. The currency and the time zone of periods are the program's
+/// (`ProgramSettings`); amounts here are minor units of that currency.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IncentiveSettings {
+    /// Days a reward line is held before it can be approved (default 30).
+    pub holding_days: i64,
+    /// Smallest payout a batch makes for a partner (default 50.00 → 5000 minor units).
+    pub min_payout_minor: i64,
+    /// Trailing window, in months, over which tiers are evaluated (default 12).
+    pub tier_window_months: i64,
+    /// Months a partner keeps a tier after falling below it (default 3, one quarter).
+    pub demotion_grace_months: i64,
+    /// Payouts above this amount need a second, different admin; `None` means never.
+    pub second_approval_above_minor: Option<i64>,
+}
+
+impl Default for IncentiveSettings {
+    fn default() -> Self {
+        Self {
+            holding_days: 30,
+            min_payout_minor: 5_000,
+            tier_window_months: 12,
+            demotion_grace_months: 3,
+            second_approval_above_minor: None,
+        }
+    }
+}
+
+pub fn load_incentives(conn: &mut AnyConnection) -> QueryResult<IncentiveSettings> {
+    let d = IncentiveSettings::default();
+    let second = get(conn, "second_approval_above_minor")?.and_then(|v| v.parse().ok());
+    Ok(IncentiveSettings {
+        holding_days: number(conn, "holding_days", d.holding_days)?,
+        min_payout_minor: number(conn, "min_payout_minor", d.min_payout_minor)?,
+        tier_window_months: number(conn, "tier_window_months", d.tier_window_months)?,
+        demotion_grace_months: number(conn, "demotion_grace_months", d.demotion_grace_months)?,
+        second_approval_above_minor: second,
+    })
+}
+
+pub fn save_incentives(conn: &mut AnyConnection, s: &IncentiveSettings) -> QueryResult<()> {
+    put(conn, "holding_days", &s.holding_days.to_string())?;
+    put(conn, "min_payout_minor", &s.min_payout_minor.to_string())?;
+    put(
+        conn,
+        "tier_window_months",
+        &s.tier_window_months.to_string(),
+    )?;
+    put(
+        conn,
+        "demotion_grace_months",
+        &s.demotion_grace_months.to_string(),
+    )?;
+    match s.second_approval_above_minor {
+        Some(above) => put(conn, "second_approval_above_minor", &above.to_string()),
+        None => diesel::delete(settings::table.find("second_approval_above_minor"))
+            .execute(conn)
+            .map(|_| ()),
+    }
+}

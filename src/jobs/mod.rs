@@ -80,6 +80,7 @@ pub struct RunnerSettings {
 pub struct JobRunner {
     ctx: JobContext,
     handlers: HashMap<&'static str, Arc<dyn JobHandler>>,
+    periodic: Vec<(&'static str, TimeDelta)>,
     settings: RunnerSettings,
     wake: Arc<Notify>,
 }
@@ -89,6 +90,7 @@ impl JobRunner {
         Self {
             ctx,
             handlers: HashMap::new(),
+            periodic: Vec::new(),
             settings,
             wake,
         }
@@ -99,8 +101,25 @@ impl JobRunner {
         self
     }
 
+    /// Also runs `kind` once in every slot of `period` of the app clock (e.g. every hour),
+    /// whichever process gets there first. The handler finds out itself what is due, so a
+    /// slot that no process was up for is simply caught up by the next one.
+    pub fn every(
+        mut self,
+        kind: &'static str,
+        period: TimeDelta,
+        handler: Arc<dyn JobHandler>,
+    ) -> Self {
+        self.periodic.push((kind, period));
+        self.handle(kind, handler)
+    }
+
     pub async fn run(self) {
+        let mut scheduled: HashMap<&'static str, i64> = HashMap::new();
         loop {
+            if let Err(e) = self.schedule_periodic(&mut scheduled).await {
+                tracing::warn!(error = %e, "could not schedule periodic jobs; retrying");
+            }
             match self.run_once().await {
                 Ok(0) => {
                     let _ =
@@ -113,6 +132,43 @@ impl JobRunner {
                 }
             }
         }
+    }
+
+    /// Enqueues each periodic kind once per slot; the slot's unique key keeps several processes
+    /// from enqueuing it twice.
+    async fn schedule_periodic(
+        &self,
+        scheduled: &mut HashMap<&'static str, i64>,
+    ) -> Result<(), JobError> {
+        let now = self.ctx.clock.now();
+        for &(kind, period) in &self.periodic {
+            let slot = now.timestamp().div_euclid(period.num_seconds().max(1));
+            if scheduled.get(kind) == Some(&slot) {
+                continue;
+            }
+            let job = jobs::NewJob {
+                kind,
+                payload: String::new(),
+                run_at: now,
+                unique_key: Some(format!("{kind}@{slot}")),
+                max_attempts: 3,
+            };
+            self.ctx
+                .db(move |conn| {
+                    use diesel::result::{DatabaseErrorKind, Error};
+                    match crate::db::pool::write_tx(conn, |conn| jobs::enqueue(conn, &job, now)) {
+                        // Another process enqueued the same slot between our check and insert.
+                        Ok(_)
+                        | Err(Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
+                            Ok(())
+                        }
+                        Err(e) => Err(JobError::from_error(&e)),
+                    }
+                })
+                .await?;
+            scheduled.insert(kind, slot);
+        }
+        Ok(())
     }
 
     /// Claims one batch and runs it; returns how many jobs it ran.

@@ -52,6 +52,9 @@ fn nav_for(role: Role) -> Vec<NavLink> {
             link("/admin/reps", "Reps"),
             link("/admin/routing", "Routing"),
             link("/admin/customers", "Customers"),
+            link("/admin/tiers", "Tiers"),
+            link("/admin/rewards", "Rewards"),
+            link("/admin/payouts", "Payouts"),
             link("/admin/settings", "Settings"),
             link("/admin/audit", "Audit log"),
         ],
@@ -60,12 +63,18 @@ fn nav_for(role: Role) -> Vec<NavLink> {
             link("/partner", "Referrals"),
             link("/partner/referrals/new", "New referral"),
             link("/partner/uploads", "Uploads"),
+            link("/partner/tier", "Tier"),
+            link("/partner/rewards", "Rewards"),
+            link("/partner/payouts", "Payouts"),
             link("/partner/team", "Team"),
         ],
         Role::PartnerMember => vec![
             link("/partner", "Referrals"),
             link("/partner/referrals/new", "New referral"),
             link("/partner/uploads", "Uploads"),
+            link("/partner/tier", "Tier"),
+            link("/partner/rewards", "Rewards"),
+            link("/partner/payouts", "Payouts"),
         ],
     }
 }

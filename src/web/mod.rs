@@ -7,6 +7,7 @@ pub mod context;
 pub mod escape;
 pub mod forms;
 pub mod guard;
+pub mod incentives;
 pub mod partner;
 pub mod rep;
 pub mod security;

@@ -5,6 +5,7 @@ mod accounts;
 mod admin_manage;
 mod admin_routing;
 mod common;
+mod incentives;
 mod migrations;
 mod multi_instance;
 mod referrals;

@@ -123,6 +123,32 @@ async fn every_table_of_the_schema_matches_the_migrated_database() {
         .limit(0)
         .execute(conn)
         .expect("job_attempts");
+    macro_rules! check {
+        ($($table:ident),+) => {
+            $($table::table.limit(0).execute(conn).expect(stringify!($table));)+
+        };
+    }
+    check!(
+        rep_profiles,
+        rep_pools,
+        rep_pool_members,
+        routing_rules,
+        uploads,
+        upload_files,
+        upload_rows,
+        upload_mappings,
+        tiers,
+        reward_rules,
+        partner_standings,
+        tier_changes,
+        referral_shares,
+        statements,
+        reward_lines,
+        reward_line_moves,
+        payouts,
+        payout_lines,
+        payout_events
+    );
 }
 
 #[tokio::test]

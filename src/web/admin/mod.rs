@@ -17,6 +17,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(review::configure)
             .configure(manage::configure)
             .configure(routing::configure)
-            .configure(crate::web::uploads::configure),
+            .configure(crate::web::uploads::configure)
+            .configure(crate::web::incentives::configure_admin),
     );
 }

@@ -26,6 +26,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             )
             .route("/referrals/{id}", web::get().to(detail::show_referral))
             .configure(crate::web::uploads::configure)
+            .configure(crate::web::incentives::configure_partner)
             .service(
                 web::scope("/team")
                     .wrap(from_fn(|req, next| {

@@ -1,0 +1,17 @@
+DROP TABLE payout_events;
+DROP TABLE payout_lines;
+DROP TABLE payouts;
+DROP TABLE reward_line_moves;
+DROP TABLE reward_lines;
+DROP TABLE statements;
+DROP TABLE referral_shares;
+DROP INDEX referrals_org_won;
+DROP INDEX referrals_org_qualified;
+ALTER TABLE referrals DROP COLUMN refunded_minor;
+ALTER TABLE referrals DROP COLUMN won_at;
+ALTER TABLE referrals DROP COLUMN meeting_booked_at;
+ALTER TABLE referrals DROP COLUMN qualified_at;
+DROP TABLE tier_changes;
+DROP TABLE partner_standings;
+DROP TABLE reward_rules;
+DROP TABLE tiers;

@@ -1,0 +1,3 @@
+mod ledger;
+mod payouts;
+mod tiers;
