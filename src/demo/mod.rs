@@ -3,6 +3,10 @@
 //! customers, and about sixty referrals in every status, put through the real intake
 //! pipeline and review so that they look exactly like real ones.
 
+mod payouts;
+mod rewards;
+mod tiers;
+
 use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::clock::Clock;
@@ -35,6 +39,8 @@ pub enum SetupError {
     Review(#[from] review::ReviewError),
     #[error(transparent)]
     Stage(#[from] stages::StepError),
+    #[error(transparent)]
+    Incentive(#[from] crate::incentives::IncentiveError),
 }
 
 /// Creates an active admin with the given password.
@@ -128,6 +134,8 @@ pub fn fill_if_empty(conn: &mut AnyConnection, clock: &dyn Clock) -> Result<bool
     }
     let pool = routing::create_pool(conn, "Everyone", true, now - TimeDelta::days(120))?;
     routing::set_pool_members(conn, pool, &[north.id, south.id])?;
+    // Tiers and reward rules first, so the pipeline below earns rewards as it would live.
+    tiers::seed(conn, now, admin.id)?;
 
     let mut partners = Vec::new();
     for (name, country, domain, people) in ORGANISATIONS {
@@ -248,6 +256,8 @@ pub fn fill_if_empty(conn: &mut AnyConnection, clock: &dyn Clock) -> Result<bool
             &env,
         )?;
     }
+    rewards::seed(conn, now, admin.id)?;
+    payouts::seed(conn, now, admin.id)?;
     crate::db::outbox::mark_all_sent(conn, now)?;
     Ok(true)
 }
