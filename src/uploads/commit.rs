@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 
 use super::job::{self, Step};
+use super::pause::{self, Phase};
 use super::rows::{Referrers, count, detail, outcome_code, warnings};
 use super::{CHUNK_ROWS, UploadError};
 use crate::db::audit::{self, AuditEntry};
@@ -119,6 +120,7 @@ pub fn commit(
                     result.referral_id,
                 )?;
             }
+            pause::point(Phase::Commit, i64::from(after));
         }
         uploads::set_progress(conn, upload_id, upload.total_rows, &counts, env.now)?;
         uploads::transition(conn, upload_id, &[from], UploadStatus::Done, None, env.now)?;

@@ -5,6 +5,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::pause::{self, Phase};
 use super::rows::{Referrers, count, detail, outcome_code, summary, warnings};
 use super::{CHUNK_ROWS, UploadError};
 use crate::db::uploads::{self, Counts, NewUploadRow, Upload, UploadStatus};
@@ -81,6 +82,7 @@ pub fn stage(
         if !still_staging {
             return Ok(false);
         }
+        pause::point(Phase::Stage, i64::from(staged));
     }
     let moved = write_tx(conn, |conn| {
         uploads::set_progress(conn, upload_id, staged, &counts, now)?;
