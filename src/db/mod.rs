@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod admin;
 pub mod audit;
 pub mod conflicts;
+pub mod intake_bulk;
 pub mod jobs;
 pub mod outbox;
 pub mod pool;
