@@ -6,6 +6,7 @@ pub mod admin;
 pub mod audit;
 pub mod conflicts;
 pub mod jobs;
+pub mod ledger;
 pub mod outbox;
 pub mod pool;
 pub mod referrals;
