@@ -10,7 +10,7 @@ mod refund;
 
 pub use approval::{ApproveScope, HOLDING_JOB, ReleaseHeld, approve, reject, release_held};
 pub use earn::{SplitOutcome, book_event, set_split};
-pub(crate) use notify::recipients;
+pub(crate) use notify::{money, recipients};
 pub use refund::{RefundActor, RefundOutcome, record_refund};
 
 use chrono::{DateTime, Utc};
