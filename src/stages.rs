@@ -268,7 +268,15 @@ fn book_rewards(
         _ => return Ok(()),
     };
     let actor = Some(ctx.rep_user_id);
-    ledger::book_event(conn, referral, event, deal_value, actor, ctx.now, &rewards_link)?;
+    ledger::book_event(
+        conn,
+        referral,
+        event,
+        deal_value,
+        actor,
+        ctx.now,
+        &rewards_link,
+    )?;
     if event == RewardEvent::Won {
         tiers::reevaluate(conn, referral.organisation_id, ctx.now)?;
     }

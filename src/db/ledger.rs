@@ -86,7 +86,15 @@ pub fn insert_line(
         ))
         .returning(reward_lines::all_columns)
         .get_result(conn)?;
-    record_move(conn, line.id, None, LineStatus::Pending, actor_user_id, None, now)?;
+    record_move(
+        conn,
+        line.id,
+        None,
+        LineStatus::Pending,
+        actor_user_id,
+        None,
+        now,
+    )?;
     Ok(Some(line))
 }
 

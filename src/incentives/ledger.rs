@@ -40,6 +40,9 @@ impl Program {
 
     /// A date as partners read it: `3 Jan 2027`, in the program time zone.
     pub fn date(&self, instant: DateTime<Utc>) -> String {
-        instant.with_timezone(&self.zone).format("%-d %b %Y").to_string()
+        instant
+            .with_timezone(&self.zone)
+            .format("%-d %b %Y")
+            .to_string()
     }
 }

@@ -138,7 +138,9 @@ fn close_one(
                 statements::line_count.eq(count),
             ))
             .execute(conn)?;
-        mail_statement(conn, &statement, &lines, total, program, month, link_base, now)?;
+        mail_statement(
+            conn, &statement, &lines, total, program, month, link_base, now,
+        )?;
         Ok(Statement {
             total_minor: total.minor,
             line_count: count,
@@ -152,7 +154,10 @@ fn close_one(
     }
 }
 
-#[expect(clippy::too_many_arguments, reason = "one message built from its parts")]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one message built from its parts"
+)]
 fn mail_statement(
     conn: &mut AnyConnection,
     statement: &Statement,
@@ -226,7 +231,11 @@ pub struct CloseStatements {
 }
 
 impl JobHandler for CloseStatements {
-    fn run<'a>(&'a self, ctx: &'a JobContext, _job: &'a Job) -> BoxFuture<'a, Result<(), JobError>> {
+    fn run<'a>(
+        &'a self,
+        ctx: &'a JobContext,
+        _job: &'a Job,
+    ) -> BoxFuture<'a, Result<(), JobError>> {
         Box::pin(async move {
             let now = ctx.clock.now();
             let link = self.link_base.clone();

@@ -55,7 +55,11 @@ pub fn release_held(conn: &mut AnyConnection, now: DateTime<Utc>) -> Result<usiz
 pub struct ReleaseHeld;
 
 impl JobHandler for ReleaseHeld {
-    fn run<'a>(&'a self, ctx: &'a JobContext, _job: &'a Job) -> BoxFuture<'a, Result<(), JobError>> {
+    fn run<'a>(
+        &'a self,
+        ctx: &'a JobContext,
+        _job: &'a Job,
+    ) -> BoxFuture<'a, Result<(), JobError>> {
         Box::pin(async move {
             let now = ctx.clock.now();
             let moved = ctx
@@ -114,8 +118,19 @@ pub fn approve(
             )? {
                 continue;
             }
-            audit_move(conn, "reward_line_approved", &line, admin_id, client_addr, None, now)?;
-            match approved.iter_mut().find(|(org, ..)| *org == line.organisation_id) {
+            audit_move(
+                conn,
+                "reward_line_approved",
+                &line,
+                admin_id,
+                client_addr,
+                None,
+                now,
+            )?;
+            match approved
+                .iter_mut()
+                .find(|(org, ..)| *org == line.organisation_id)
+            {
                 Some((_, count, total, _)) => {
                     *count += 1;
                     *total = total.saturating_add(line.amount_minor);
@@ -154,7 +169,15 @@ pub fn reject(
         )?;
         if moved {
             let detail = Some(reason.to_owned());
-            audit_move(conn, "reward_line_rejected", &line, admin_id, client_addr, detail, now)?;
+            audit_move(
+                conn,
+                "reward_line_rejected",
+                &line,
+                admin_id,
+                client_addr,
+                detail,
+                now,
+            )?;
         }
         Ok(moved)
     })

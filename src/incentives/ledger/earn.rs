@@ -84,10 +84,7 @@ pub fn book_event(
     let Some(amount) = reward_for(&rule, deal_value) else {
         return Ok(Vec::new());
     };
-    let tier_name: String = tiers::table
-        .find(tier_id)
-        .select(tiers::name)
-        .first(conn)?;
+    let tier_name: String = tiers::table.find(tier_id).select(tiers::name).first(conn)?;
     let base_reason = match (event, kind) {
         (RewardEvent::MeetingBooked, _) => format!("Meeting booked — {tier_name} bounty"),
         (RewardEvent::Won, RewardKind::Percent(p)) => format!(
@@ -99,10 +96,8 @@ pub fn book_event(
     };
     let shares = shares(conn, referral)?;
     let split = shares.len() > 1;
-    let parts = crate::domain::split_reward(
-        amount,
-        &shares.iter().map(|(_, s)| *s).collect::<Vec<_>>(),
-    );
+    let parts =
+        crate::domain::split_reward(amount, &shares.iter().map(|(_, s)| *s).collect::<Vec<_>>());
     let mut booked = Vec::new();
     for ((org, share), part) in shares.iter().zip(parts) {
         let reason = if split {
@@ -132,7 +127,15 @@ pub fn book_event(
         )?;
         if let Some(line) = line {
             let preferred = (*org == referral.organisation_id).then_some(referral.submitted_by);
-            notify::earned(conn, referral, &line, &program, preferred, rewards_link, now)?;
+            notify::earned(
+                conn,
+                referral,
+                &line,
+                &program,
+                preferred,
+                rewards_link,
+                now,
+            )?;
             booked.push(line);
         }
     }

@@ -117,7 +117,9 @@ pub fn record_refund(
                 before,
                 amount,
             )
-            .map_err(|e| IncentiveError::Query(diesel::result::Error::QueryBuilderError(e.into())))?;
+            .map_err(|e| {
+                IncentiveError::Query(diesel::result::Error::QueryBuilderError(e.into()))
+            })?;
             if claw.minor == 0 {
                 continue;
             }

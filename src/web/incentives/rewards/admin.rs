@@ -140,7 +140,10 @@ async fn render(
             })
             .collect(),
         partner: q.partner_id(),
-        status: q.status().map(|s| s.as_str().to_owned()).unwrap_or_default(),
+        status: q
+            .status()
+            .map(|s| s.as_str().to_owned())
+            .unwrap_or_default(),
         lines: views,
         approvable_of_partner: approvable,
         filters,
@@ -247,7 +250,10 @@ pub async fn reject_line(
     let reason = form.reason.trim().to_owned();
     let mut errors = Errors::new();
     if reason.is_empty() {
-        errors.add("reason", "Say why the line is rejected; the partner sees it");
+        errors.add(
+            "reason",
+            "Say why the line is rejected; the partner sees it",
+        );
     } else if reason.chars().count() > MAX_REASON {
         errors.add(
             "reason",
@@ -264,7 +270,9 @@ pub async fn reject_line(
     let now = state.now();
     let admin = user.id;
     let moved = state
-        .db(move |conn| book::reject(conn, id, &reason, admin, &addr, now).map_err(AppError::internal))
+        .db(move |conn| {
+            book::reject(conn, id, &reason, admin, &addr, now).map_err(AppError::internal)
+        })
         .await?;
     if moved {
         FlashMessage::success("Line rejected.").send();

@@ -99,8 +99,7 @@ async fn render(
             .collect(),
         deal_value: r.deal_value_minor.map(|v| money(v, &r.currency)),
         refunded: money(r.refunded_minor, &r.currency),
-        can_refund: r.status == "won"
-            && r.deal_value_minor.is_some_and(|v| v > r.refunded_minor),
+        can_refund: r.status == "won" && r.deal_value_minor.is_some_and(|v| v > r.refunded_minor),
         partners: partners
             .iter()
             .filter(|p| p.id != r.organisation_id)
@@ -155,15 +154,24 @@ pub async fn save_split(
             errors.add("other", "Choose the second partner");
         }
         if own.is_none() {
-            errors.add("own_share", "Enter a share above 0 and below 100, e.g. 50 or 70");
+            errors.add(
+                "own_share",
+                "Enter a share above 0 and below 100, e.g. 50 or 70",
+            );
         }
         if theirs.is_none() {
-            errors.add("other_share", "Enter a share above 0 and below 100, e.g. 50 or 30");
+            errors.add(
+                "other_share",
+                "Enter a share above 0 and below 100, e.g. 50 or 30",
+            );
         }
         if let (Some(a), Some(b)) = (own, theirs)
             && a + b != Decimal::ONE_HUNDRED
         {
-            errors.add("other_share", format!("The shares add up to {} %, not 100 %", a + b));
+            errors.add(
+                "other_share",
+                format!("The shares add up to {} %, not 100 %", a + b),
+            );
         }
         match (org, own, theirs) {
             (Some(o), Some(a), Some(b)) => Some((o, a, b)),
@@ -183,8 +191,10 @@ pub async fn save_split(
         .await?;
     match outcome {
         SplitOutcome::Saved => {
-            FlashMessage::success("Co-referral split saved; it applies to every reward from now on.")
-                .send();
+            FlashMessage::success(
+                "Co-referral split saved; it applies to every reward from now on.",
+            )
+            .send();
             Ok(see_other(&format!("/admin/rewards/referrals/{id}")))
         }
         SplitOutcome::NotFound => Err(AppError::NotFound),
