@@ -7,6 +7,7 @@ pub mod audit;
 pub mod conflicts;
 pub mod intake_bulk;
 pub mod jobs;
+pub mod ledger;
 pub mod outbox;
 pub mod pool;
 pub mod referrals;
