@@ -7,6 +7,7 @@ pub mod audit;
 pub mod conflicts;
 pub mod jobs;
 pub mod outbox;
+pub mod payouts;
 pub mod pool;
 pub mod referrals;
 pub mod routing;
