@@ -622,3 +622,59 @@ async fn c12_markup_in_the_partner_name_and_reference_stays_text_everywhere() {
         assert_eq!(&row[5], format!("'{reference}"), "{path}");
     }
 }
+
+#[tokio::test]
+async fn a_build_racing_another_skips_only_the_partner_whose_lines_were_taken() {
+    use referral_portal::db::payouts as store;
+    use referral_portal::incentives::payouts::{self as payouts, Actor};
+
+    let app = spawn_app().await;
+    let f = app.case_fixture();
+    let a = lines(&app, f.partner_a, f.weber, &[6_000]);
+    let b = lines(&app, f.partner_b, f.lund, &[7_000]);
+    let sqlite = matches!(
+        *app.conn(),
+        referral_portal::db::AnyConnection::Sqlite(_)
+    );
+
+    // Another build has put A's line into its payout but not committed yet.
+    let mut holder = app.conn();
+    let begin = if sqlite { "BEGIN IMMEDIATE" } else { "BEGIN" };
+    diesel::sql_query(begin).execute(&mut *holder).expect("begin");
+    let now = app.clock_now();
+    let other = store::insert(&mut holder, f.partner_a, 6_000, "EUR", "awaiting_approval", f.admin_y, now)
+        .expect("payout");
+    store::add_line(&mut holder, other, a[0]).expect("line");
+
+    let pool = app.pool.clone();
+    let admin = f.admin_x;
+    let racing = std::thread::spawn(move || {
+        let actor = Actor {
+            user_id: admin,
+            client_addr: "test",
+            now,
+            partner_link_base: "/partner/payouts/",
+        };
+        payouts::build(&mut pool.get().expect("conn"), &actor).expect("build")
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    diesel::sql_query("COMMIT").execute(&mut *holder).expect("commit");
+    let report = racing.join().expect("build thread");
+
+    assert_eq!(report.built.len(), 1, "B's payout is built");
+    assert_eq!(report.built[0].organisation, "Partner B");
+    if !sqlite {
+        // PostgreSQL: the unique index refused A's payout; only it was undone.
+        assert_eq!(report.taken_meanwhile, ["Partner A"]);
+    }
+    for line in a.iter().chain(&b) {
+        let active: i64 = payout_lines::table
+            .filter(payout_lines::line_id.eq(line))
+            .filter(payout_lines::active.eq(true))
+            .count()
+            .get_result(&mut app.conn())
+            .expect("count");
+        assert_eq!(active, 1, "line {line}");
+    }
+    assert_eq!(payout_ids(&app).len(), 2);
+}
