@@ -85,7 +85,10 @@ fn free_totals_of(
         };
         let amounts = lines.iter().map(|l| Money::new(l.amount_minor, currency));
         let Ok(total) = statement_total(currency, amounts) else {
-            tracing::warn!(organisation = org, "approved lines add up beyond the storage range");
+            tracing::warn!(
+                organisation = org,
+                "approved lines add up beyond the storage range"
+            );
             continue;
         };
         totals.push(FreeTotal {

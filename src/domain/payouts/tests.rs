@@ -30,9 +30,27 @@ fn approvals_follow_the_two_admin_rule() {
             Err(ApprovalRefused::SameApprover),
         ),
         (AwaitingSecondApproval, true, Some(a), b, Ok(Approved)),
-        (Approved, false, Some(a), b, Err(ApprovalRefused::AlreadyApproved)),
-        (Approved, false, Some(a), a, Err(ApprovalRefused::AlreadyApproved)),
-        (Paid, false, Some(a), b, Err(ApprovalRefused::AlreadyApproved)),
+        (
+            Approved,
+            false,
+            Some(a),
+            b,
+            Err(ApprovalRefused::AlreadyApproved),
+        ),
+        (
+            Approved,
+            false,
+            Some(a),
+            a,
+            Err(ApprovalRefused::AlreadyApproved),
+        ),
+        (
+            Paid,
+            false,
+            Some(a),
+            b,
+            Err(ApprovalRefused::AlreadyApproved),
+        ),
         (Failed, false, None, a, Err(ApprovalRefused::Failed)),
     ];
     for (from, second, first, actor, expected) in cases {

@@ -41,19 +41,14 @@ pub fn approve(
             };
             let threshold = settings::load_incentives(conn)?.second_approval_above_minor;
             let needs_second = rules::needs_second_approval(payout.amount_minor, threshold);
-            let to = match rules::approve(from, needs_second, payout.approved_by, actor.user_id)
-            {
+            let to = match rules::approve(from, needs_second, payout.approved_by, actor.user_id) {
                 Ok(to) => to,
                 Err(refused) => return Ok(ApproveOutcome::Refused(refused)),
             };
             let changed = match from {
-                PayoutStatus::AwaitingApproval => store::record_first_approval(
-                    conn,
-                    id,
-                    to.as_str(),
-                    actor.user_id,
-                    actor.now,
-                )?,
+                PayoutStatus::AwaitingApproval => {
+                    store::record_first_approval(conn, id, to.as_str(), actor.user_id, actor.now)?
+                }
                 _ => store::record_second_approval(conn, id, actor.user_id, actor.now)?,
             };
             if changed == 1 {

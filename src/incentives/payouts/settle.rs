@@ -44,8 +44,7 @@ fn finish(result: Result<SettleOutcome, Stop>) -> Result<SettleOutcome, Incentiv
 }
 
 fn current(conn: &mut AnyConnection, id: i64) -> Result<Option<(Payout, PayoutStatus)>, Stop> {
-    Ok(store::find(conn, id)?
-        .and_then(|p| p.status.parse::<PayoutStatus>().ok().map(|s| (p, s))))
+    Ok(store::find(conn, id)?.and_then(|p| p.status.parse::<PayoutStatus>().ok().map(|s| (p, s))))
 }
 
 /// Moves every line of the payout from `from` to `to`, each with a recorded move; stops the
@@ -97,8 +96,15 @@ pub fn mark_paid(
             return Ok(SettleOutcome::WrongStatus(from));
         }
         let to = PayoutStatus::Paid;
-        if store::set_status(conn, id, from.as_str(), to.as_str(), Some(reference), None, actor.now)?
-            != 1
+        if store::set_status(
+            conn,
+            id,
+            from.as_str(),
+            to.as_str(),
+            Some(reference),
+            None,
+            actor.now,
+        )? != 1
         {
             let now = current(conn, id)?.map_or(from, |(_, s)| s);
             return Ok(SettleOutcome::WrongStatus(now));
@@ -161,8 +167,15 @@ pub fn mark_failed(
             return Ok(SettleOutcome::WrongStatus(from));
         }
         let to = PayoutStatus::Failed;
-        if store::set_status(conn, id, from.as_str(), to.as_str(), None, Some(reason), actor.now)?
-            != 1
+        if store::set_status(
+            conn,
+            id,
+            from.as_str(),
+            to.as_str(),
+            None,
+            Some(reason),
+            actor.now,
+        )? != 1
         {
             let now = current(conn, id)?.map_or(from, |(_, s)| s);
             return Ok(SettleOutcome::WrongStatus(now));

@@ -55,7 +55,9 @@ fn referral(app: &TestApp, org: i64, user: i64, first: &str, company: &str) -> i
         upload_id: None,
         reporting_month: None,
     };
-    referrals::insert(&mut app.conn(), &new).expect("referral").id
+    referrals::insert(&mut app.conn(), &new)
+        .expect("referral")
+        .id
 }
 
 /// An approved ledger line of `amount_minor` EUR (negative for a clawback).
@@ -224,7 +226,10 @@ async fn a_payout_is_built_approved_paid_and_shown_to_its_partner_with_one_mail(
     assert_eq!(detail.texts("#lines tbody tr").len(), 2);
 
     let csv = x.get("/admin/payouts/export.csv?status=paid").await;
-    assert!(csv.body.contains(&format!("Partner A,{id},70.50,EUR,paid,TRX-2026-001")));
+    assert!(
+        csv.body
+            .contains(&format!("Partner A,{id},70.50,EUR,paid,TRX-2026-001"))
+    );
     let one = x.get(&format!("/admin/payouts/{id}/export.csv")).await;
     assert_eq!(one.body.lines().count(), 3, "header and two lines");
 }
@@ -244,7 +249,11 @@ async fn partners_never_reach_payout_administration() {
         "/admin/payouts/export.csv".to_owned(),
         format!("/admin/payouts/{id}/export.csv"),
     ] {
-        assert_eq!(weber.get(&path).await.status, StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(
+            weber.get(&path).await.status,
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
     }
     for (path, field, value) in [
         (format!("/admin/payouts/{id}/approve"), "password", PASSWORD),
@@ -359,8 +368,11 @@ async fn paid_then_failed_then_paid_keeps_one_payout_with_its_history() {
     build(&x).await;
     let id = payout_ids(&app)[0];
     approve(&x, id).await;
-    x.post(&format!("/admin/payouts/{id}/paid"), &[("reference", "REF-1")])
-        .await;
+    x.post(
+        &format!("/admin/payouts/{id}/paid"),
+        &[("reference", "REF-1")],
+    )
+    .await;
     let failed = x
         .post(
             &format!("/admin/payouts/{id}/failed"),
@@ -371,9 +383,12 @@ async fn paid_then_failed_then_paid_keeps_one_payout_with_its_history() {
     assert_eq!(status(&app, id), "failed");
     assert_eq!(line_statuses(&app, &ids), ["approved"]);
 
-    x.post(&format!("/admin/payouts/{id}/paid"), &[("reference", "REF-2")])
-        .await
-        .assert_redirect(&format!("/admin/payouts/{id}"));
+    x.post(
+        &format!("/admin/payouts/{id}/paid"),
+        &[("reference", "REF-2")],
+    )
+    .await
+    .assert_redirect(&format!("/admin/payouts/{id}"));
     assert_eq!(payout_ids(&app), [id], "still one payout");
     assert_eq!(status(&app, id), "paid");
     assert_eq!(line_statuses(&app, &ids), ["paid"]);
@@ -458,10 +473,17 @@ async fn partners_below_the_minimum_are_listed_with_their_total() {
         .select((payouts::organisation_id, payouts::amount_minor))
         .load(&mut app.conn())
         .expect("payouts");
-    assert_eq!(built, [(f.partner_b, 5_500)], "clawbacks count; A stays below");
+    assert_eq!(
+        built,
+        [(f.partner_b, 5_500)],
+        "clawbacks count; A stays below"
+    );
     let page = x.get("/admin/payouts").await;
     let below = page.text("#below-minimum");
-    assert!(below.contains("Partner A") && below.contains("40.00 EUR"), "{below}");
+    assert!(
+        below.contains("Partner A") && below.contains("40.00 EUR"),
+        "{below}"
+    );
     assert!(page.body.contains("stay below the minimum"));
 
     // Exactly at the minimum is enough.
@@ -488,7 +510,10 @@ async fn above_the_threshold_a_second_different_admin_must_approve() {
     approve(&x, id).await;
     assert_eq!(status(&app, id), "awaiting_second_approval");
     let page = x.get(&format!("/admin/payouts/{id}")).await;
-    assert!(page.body.contains("the second must come from a different admin"));
+    assert!(
+        page.body
+            .contains("the second must come from a different admin")
+    );
     assert_eq!(mails_of_kind(&app, "payout_approved"), 0);
 
     approve(&y, id).await;
@@ -585,8 +610,11 @@ async fn c12_markup_in_the_partner_name_and_reference_stays_text_everywhere() {
     let id = payout_ids(&app)[0];
     approve(&x, id).await;
     let reference = "@SUM(1)<script>alert(2)</script>";
-    x.post(&format!("/admin/payouts/{id}/paid"), &[("reference", reference)])
-        .await;
+    x.post(
+        &format!("/admin/payouts/{id}/paid"),
+        &[("reference", reference)],
+    )
+    .await;
     assert_eq!(status(&app, id), "paid");
     let _ = f;
 
@@ -599,7 +627,11 @@ async fn c12_markup_in_the_partner_name_and_reference_stays_text_everywhere() {
         assert!(!page.body.contains("<img src=x"));
         assert!(!page.body.contains("<script>alert(2)"));
     }
-    assert!(admin_page.body.contains("&lt;script&gt;alert(2)&lt;/script&gt;"));
+    assert!(
+        admin_page
+            .body
+            .contains("&lt;script&gt;alert(2)&lt;/script&gt;")
+    );
     assert_eq!(admin_page.text("#partner"), name);
     assert_eq!(partner_page.text("#reference"), reference);
 
@@ -614,9 +646,13 @@ async fn c12_markup_in_the_partner_name_and_reference_stays_text_everywhere() {
         .expect("payout_sent");
     assert!(sent.html.contains("&lt;script&gt;alert(2)&lt;/script&gt;"));
 
-    for path in ["/admin/payouts/export.csv".to_owned(), format!("/admin/payouts/{id}/export.csv")] {
+    for path in [
+        "/admin/payouts/export.csv".to_owned(),
+        format!("/admin/payouts/{id}/export.csv"),
+    ] {
         let csv = x.get(&path).await.body;
-        let mut reader = csv::ReaderBuilder::new().from_reader(csv.trim_start_matches('\u{feff}').as_bytes());
+        let mut reader =
+            csv::ReaderBuilder::new().from_reader(csv.trim_start_matches('\u{feff}').as_bytes());
         let row = reader.records().next().expect("a row").expect("a record");
         assert_eq!(&row[0], format!("'{name}"), "{path}");
         assert_eq!(&row[5], format!("'{reference}"), "{path}");
@@ -632,18 +668,25 @@ async fn a_build_racing_another_skips_only_the_partner_whose_lines_were_taken() 
     let f = app.case_fixture();
     let a = lines(&app, f.partner_a, f.weber, &[6_000]);
     let b = lines(&app, f.partner_b, f.lund, &[7_000]);
-    let sqlite = matches!(
-        *app.conn(),
-        referral_portal::db::AnyConnection::Sqlite(_)
-    );
+    let sqlite = matches!(*app.conn(), referral_portal::db::AnyConnection::Sqlite(_));
 
     // Another build has put A's line into its payout but not committed yet.
     let mut holder = app.conn();
     let begin = if sqlite { "BEGIN IMMEDIATE" } else { "BEGIN" };
-    diesel::sql_query(begin).execute(&mut *holder).expect("begin");
+    diesel::sql_query(begin)
+        .execute(&mut *holder)
+        .expect("begin");
     let now = app.clock_now();
-    let other = store::insert(&mut holder, f.partner_a, 6_000, "EUR", "awaiting_approval", f.admin_y, now)
-        .expect("payout");
+    let other = store::insert(
+        &mut holder,
+        f.partner_a,
+        6_000,
+        "EUR",
+        "awaiting_approval",
+        f.admin_y,
+        now,
+    )
+    .expect("payout");
     store::add_line(&mut holder, other, a[0]).expect("line");
 
     let pool = app.pool.clone();
@@ -658,7 +701,9 @@ async fn a_build_racing_another_skips_only_the_partner_whose_lines_were_taken() 
         payouts::build(&mut pool.get().expect("conn"), &actor).expect("build")
     });
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-    diesel::sql_query("COMMIT").execute(&mut *holder).expect("commit");
+    diesel::sql_query("COMMIT")
+        .execute(&mut *holder)
+        .expect("commit");
     let report = racing.join().expect("build thread");
 
     assert_eq!(report.built.len(), 1, "B's payout is built");
@@ -677,4 +722,26 @@ async fn a_build_racing_another_skips_only_the_partner_whose_lines_were_taken() 
         assert_eq!(active, 1, "line {line}");
     }
     assert_eq!(payout_ids(&app).len(), 2);
+}
+
+#[tokio::test]
+async fn the_demo_pays_one_payout_when_its_ledger_has_approved_lines() {
+    let app = spawn_app().await;
+    let filled =
+        referral_portal::demo::fill_if_empty(&mut app.conn(), app.clock.as_ref()).expect("demo");
+    assert!(filled);
+    let statuses: Vec<String> = payouts::table
+        .select(payouts::status)
+        .load(&mut app.conn())
+        .expect("payouts");
+    let approved_lines: i64 = reward_lines::table
+        .filter(reward_lines::status.eq_any(["approved", "paid"]))
+        .count()
+        .get_result(&mut app.conn())
+        .expect("lines");
+    if approved_lines == 0 {
+        assert!(statuses.is_empty(), "no approved lines, no payout");
+    } else if !statuses.is_empty() {
+        assert_eq!(statuses.iter().filter(|s| *s == "paid").count(), 1);
+    }
 }

@@ -128,13 +128,23 @@ pub async fn build(
         })
         .await?;
     if report.built.is_empty() {
-        FlashMessage::info("No payout built: no partner has approved rewards of at least the minimum waiting.").send();
+        FlashMessage::info(
+            "No payout built: no partner has approved rewards of at least the minimum waiting.",
+        )
+        .send();
     } else {
         let names: Vec<String> = report
             .built
             .iter()
             .take(5)
-            .map(|b| format!("{} ({}, {} lines)", b.organisation, b.amount.format(), b.lines))
+            .map(|b| {
+                format!(
+                    "{} ({}, {} lines)",
+                    b.organisation,
+                    b.amount.format(),
+                    b.lines
+                )
+            })
             .collect();
         let more = report.built.len().saturating_sub(names.len());
         let tail = if more > 0 {
@@ -447,7 +457,15 @@ pub async fn mark_paid(
                 reference: typed_reference,
                 ..Typed::default()
             };
-            return render(&state, ctx, &user, id, typed, StatusCode::UNPROCESSABLE_ENTITY).await;
+            return render(
+                &state,
+                ctx,
+                &user,
+                id,
+                typed,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
         }
     };
     let addr = state.client_addr(&req);
@@ -495,7 +513,15 @@ pub async fn mark_failed(
                 reason: typed_reason,
                 ..Typed::default()
             };
-            return render(&state, ctx, &user, id, typed, StatusCode::UNPROCESSABLE_ENTITY).await;
+            return render(
+                &state,
+                ctx,
+                &user,
+                id,
+                typed,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
         }
     };
     let addr = state.client_addr(&req);
@@ -518,7 +544,9 @@ pub async fn mark_failed(
     settle_flash(
         id,
         outcome,
-        format!("Payout {id} marked failed. Its lines are approved again and can join a later payout."),
+        format!(
+            "Payout {id} marked failed. Its lines are approved again and can join a later payout."
+        ),
     )?;
     Ok(see_other(&format!("/admin/payouts/{id}")))
 }

@@ -71,7 +71,12 @@ pub async fn show(
                 return Ok(None);
             };
             let name = accounts::organisation(conn, org)?.name;
-            Ok(Some((p, name, store::lines(conn, id)?, store::events(conn, id)?)))
+            Ok(Some((
+                p,
+                name,
+                store::lines(conn, id)?,
+                store::events(conn, id)?,
+            )))
         })
         .await?;
     let Some((p, name, lines, events)) = found else {
