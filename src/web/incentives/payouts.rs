@@ -2,6 +2,7 @@
 //! their password, mark paid or failed and export CSV for finance; partners (under
 //! `/partner`) see their own organisation's payouts and the lines in each.
 
+mod actions;
 mod admin;
 mod export;
 mod partner;
@@ -19,9 +20,9 @@ pub fn configure_admin(cfg: &mut web::ServiceConfig) {
         .route("/payouts/export.csv", web::get().to(export::all))
         .route("/payouts/{id}", web::get().to(admin::show))
         .route("/payouts/{id}/export.csv", web::get().to(export::one))
-        .route("/payouts/{id}/approve", web::post().to(admin::approve))
-        .route("/payouts/{id}/paid", web::post().to(admin::mark_paid))
-        .route("/payouts/{id}/failed", web::post().to(admin::mark_failed));
+        .route("/payouts/{id}/approve", web::post().to(actions::approve))
+        .route("/payouts/{id}/paid", web::post().to(actions::mark_paid))
+        .route("/payouts/{id}/failed", web::post().to(actions::mark_failed));
 }
 
 pub fn configure_partner(cfg: &mut web::ServiceConfig) {
