@@ -9,6 +9,7 @@ pub mod intake_bulk;
 pub mod jobs;
 pub mod ledger;
 pub mod outbox;
+pub mod payouts;
 pub mod pool;
 pub mod referrals;
 pub mod routing;

@@ -327,3 +327,74 @@ mail_templates!(
 pub fn monthly_statement(to: &str, m: &MonthlyStatement) -> Result<OutgoingMail, MailError> {
     m.render("monthly_statement", to)
 }
+
+/// Tells a partner's users that a payout was approved and will be sent.
+pub struct PayoutApproved {
+    pub recipient_name: String,
+    pub organisation: String,
+    pub payout_id: i64,
+    /// Formatted from minor units, e.g. `1,234.50 EUR`.
+    pub amount: String,
+    pub line_count: usize,
+    pub link: String,
+}
+mail_templates!(
+    PayoutApproved,
+    "mail/payout_approved/subject.txt",
+    "mail/payout_approved/body.txt",
+    "mail/payout_approved/body.html",
+    PayoutApprovedSubject,
+    PayoutApprovedText,
+    PayoutApprovedHtml
+);
+
+pub fn payout_approved(to: &str, m: &PayoutApproved) -> Result<OutgoingMail, MailError> {
+    m.render("payout_approved", to)
+}
+
+/// Tells a partner's users that a payout was sent, with its reference.
+pub struct PayoutSent {
+    pub recipient_name: String,
+    pub organisation: String,
+    pub payout_id: i64,
+    pub amount: String,
+    pub reference: String,
+    pub line_count: usize,
+    pub link: String,
+}
+mail_templates!(
+    PayoutSent,
+    "mail/payout_sent/subject.txt",
+    "mail/payout_sent/body.txt",
+    "mail/payout_sent/body.html",
+    PayoutSentSubject,
+    PayoutSentText,
+    PayoutSentHtml
+);
+
+pub fn payout_sent(to: &str, m: &PayoutSent) -> Result<OutgoingMail, MailError> {
+    m.render("payout_sent", to)
+}
+
+/// Tells a partner's users that a payout they were told about did not go through.
+pub struct PayoutFailed {
+    pub recipient_name: String,
+    pub organisation: String,
+    pub payout_id: i64,
+    pub amount: String,
+    pub reason: String,
+    pub link: String,
+}
+mail_templates!(
+    PayoutFailed,
+    "mail/payout_failed/subject.txt",
+    "mail/payout_failed/body.txt",
+    "mail/payout_failed/body.html",
+    PayoutFailedSubject,
+    PayoutFailedText,
+    PayoutFailedHtml
+);
+
+pub fn payout_failed(to: &str, m: &PayoutFailed) -> Result<OutgoingMail, MailError> {
+    m.render("payout_failed", to)
+}
