@@ -8,8 +8,7 @@ use diesel::dsl::{exists, not};
 use diesel::prelude::*;
 
 use super::schema::{
-    organisations, payout_events, payout_lines, payouts, referrals, reward_line_moves,
-    reward_lines, users,
+    organisations, payout_events, payout_lines, payouts, referrals, reward_lines, users,
 };
 use super::{AnyConnection, db_time};
 
@@ -341,44 +340,6 @@ pub fn line_ids(conn: &mut AnyConnection, payout_id: i64) -> QueryResult<Vec<i64
         .select(payout_lines::line_id)
         .order(payout_lines::line_id.asc())
         .load(conn)
-}
-
-/// Moves one ledger line from `from` to `to` and records the move; false if it was not in
-/// `from`.
-pub fn move_line(
-    conn: &mut AnyConnection,
-    line_id: i64,
-    from: &str,
-    to: &str,
-    actor: i64,
-    note: &str,
-    now: DateTime<Utc>,
-) -> QueryResult<bool> {
-    let stamp = db_time(now);
-    let changed = diesel::update(
-        reward_lines::table
-            .find(line_id)
-            .filter(reward_lines::status.eq(from)),
-    )
-    .set((
-        reward_lines::status.eq(to),
-        reward_lines::updated_at.eq(stamp),
-    ))
-    .execute(conn)?;
-    if changed == 0 {
-        return Ok(false);
-    }
-    diesel::insert_into(reward_line_moves::table)
-        .values((
-            reward_line_moves::line_id.eq(line_id),
-            reward_line_moves::from_status.eq(from),
-            reward_line_moves::to_status.eq(to),
-            reward_line_moves::actor_user_id.eq(actor),
-            reward_line_moves::note.eq(note),
-            reward_line_moves::created_at.eq(stamp),
-        ))
-        .execute(conn)?;
-    Ok(true)
 }
 
 /// The partner's active users who receive payout mail: (address, name).

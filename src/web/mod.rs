@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod auth;
 pub mod context;
+pub mod csv_download;
 pub mod escape;
 pub mod forms;
 pub mod guard;

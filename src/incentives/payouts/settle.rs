@@ -62,13 +62,13 @@ fn move_lines(
     }
     let ids = store::line_ids(conn, payout_id)?;
     for line in &ids {
-        let moved = store::move_line(
+        let moved = crate::db::ledger::move_line(
             conn,
             *line,
-            from.as_str(),
-            to.as_str(),
-            actor.user_id,
-            note,
+            from,
+            to,
+            Some(actor.user_id),
+            Some(note),
             actor.now,
         )?;
         if !moved {

@@ -2,7 +2,6 @@
 //! row with what happened to it), as CSV. Cells that a spreadsheet would run as a formula are
 //! prefixed with an apostrophe.
 
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::{Area, load_upload};
@@ -11,26 +10,8 @@ use crate::domain::upload::TEMPLATE_HEADERS;
 use crate::error::AppError;
 use crate::uploads::outcome_label;
 use crate::web::AppState;
+use crate::web::csv_download::{cell, csv_response};
 use crate::web::guard::CurrentUser;
-
-fn csv_response(file_name: &str, body: Vec<u8>) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{file_name}\""),
-        ))
-        .body(body)
-}
-
-/// Keeps a spreadsheet from reading a cell as a formula.
-fn cell(value: &str) -> String {
-    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{value}")
-    } else {
-        value.to_owned()
-    }
-}
 
 pub async fn download_template(user: CurrentUser) -> Result<HttpResponse, AppError> {
     Area::of(&user)?;

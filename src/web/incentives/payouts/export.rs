@@ -4,7 +4,6 @@
 
 use std::collections::HashMap;
 
-use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
@@ -14,6 +13,7 @@ use crate::domain::Currency;
 use crate::domain::payouts::{PayoutStatus, plain_amount};
 use crate::error::AppError;
 use crate::web::AppState;
+use crate::web::csv_download::{cell, csv_response};
 
 const PAYOUT_COLUMNS: [&str; 11] = [
     "partner",
@@ -28,15 +28,6 @@ const PAYOUT_COLUMNS: [&str; 11] = [
     "second_approved_at",
     "created_at",
 ];
-
-/// Keeps a spreadsheet from reading a cell as a formula.
-fn cell(value: &str) -> String {
-    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{value}")
-    } else {
-        value.to_owned()
-    }
-}
 
 fn amount(minor: i64, currency: &str) -> String {
     let exponent = Currency::parse(currency).map_or(0, |c| c.exponent());
@@ -80,16 +71,6 @@ fn approver_names(
         .flatten()
         .collect();
     Ok(store::user_names(conn, &ids)?)
-}
-
-fn csv_response(file_name: &str, body: Vec<u8>) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{file_name}\""),
-        ))
-        .body(body)
 }
 
 #[derive(Debug, Default, Deserialize)]
