@@ -76,27 +76,28 @@ pub fn written_rows(conn: &mut AnyConnection, upload_id: i64) -> QueryResult<Vec
         .filter(upload_rows::referral_id.is_not_null())
         .select((upload_rows::row_no, upload_rows::referral_id))
         .load(conn)?;
-    let keys: Vec<(
-        i64,
+    type Keys = (
         Option<String>,
         Option<String>,
         Option<String>,
         Option<String>,
         String,
-    )> = referrals::table
+    );
+    let keys: Vec<(i64, Keys)> = referrals::table
         .filter(referrals::upload_id.eq(upload_id))
         .filter(referrals::upload_pending.eq(true))
         .select((
             referrals::id,
-            referrals::email_key,
-            referrals::phone_key,
-            referrals::name_key,
-            referrals::company_domain,
-            referrals::company_normalised,
+            (
+                referrals::email_key,
+                referrals::phone_key,
+                referrals::name_key,
+                referrals::company_domain,
+                referrals::company_normalised,
+            ),
         ))
         .load(conn)?;
-    let keys: std::collections::HashMap<i64, _> =
-        keys.into_iter().map(|(id, e, p, n, d, c)| (id, (e, p, n, d, c))).collect();
+    let keys: std::collections::HashMap<i64, Keys> = keys.into_iter().collect();
     let mut rows: Vec<WrittenRow> = by_row
         .into_iter()
         .filter_map(|(row_no, id)| {
@@ -110,10 +111,7 @@ pub fn written_rows(conn: &mut AnyConnection, upload_id: i64) -> QueryResult<Vec
 
 /// Shows the hidden batch of `upload_id` and opens its held-back conflicts. Returns the ids
 /// and scores of the referrals it showed.
-pub fn publish(
-    conn: &mut AnyConnection,
-    upload_id: i64,
-) -> QueryResult<Vec<(i64, Option<i32>)>> {
+pub fn publish(conn: &mut AnyConnection, upload_id: i64) -> QueryResult<Vec<(i64, Option<i32>)>> {
     let shown: Vec<(i64, Option<i32>)> = referrals::table
         .filter(referrals::upload_id.eq(upload_id))
         .filter(referrals::upload_pending.eq(true))

@@ -15,8 +15,8 @@ use super::{
 };
 use crate::db::audit::{self, AuditEntry};
 use crate::db::intake_bulk::{self, NewEventRow, NewScoredReferral};
-use crate::db::upload_staging;
 use crate::db::referrals::{self, Status};
+use crate::db::upload_staging;
 use crate::db::{AnyConnection, db_time};
 use crate::domain::upload::InFileRepeats;
 use crate::domain::{

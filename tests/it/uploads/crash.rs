@@ -314,14 +314,12 @@ async fn a_form_submission_is_not_blocked(app: &TestApp) {
     assert_eq!(page.status, reqwest::StatusCode::CONFLICT, "{}", page.body);
 }
 
-
 #[tokio::test]
 async fn a_commit_given_up_half_way_leaves_nothing_of_the_batch() {
     const ROWS: usize = 1200;
     let data_dir = tempfile::tempdir().expect("temp dir");
     let database_url = fresh_database(data_dir.path());
-    let (mut portal, address) =
-        start(&database_url, data_dir.path(), Some("commit:500")).await;
+    let (mut portal, address) = start(&database_url, data_dir.path(), Some("commit:500")).await;
     let pool = referral_portal::db::pool::connect(&database_url, 2).expect("pool");
     let (client, jar) = browser();
     let mut app = TestApp {
