@@ -19,7 +19,9 @@ use crate::mail::{MailError, messages};
 mod batch;
 mod protect;
 
-pub use batch::{BatchRow, BatchState, RowOutcome, RowResult, preview_chunk, submit_batch};
+pub use batch::{
+    BatchRow, BatchState, RowOutcome, RowResult, preview_chunk, publish_batch, submit_batch,
+};
 
 use std::collections::HashMap;
 

@@ -110,7 +110,8 @@ fn apply(
 ) -> QueryResult<bool> {
     let target = referrals_table::table
         .find(referral.id)
-        .filter(referrals_table::status.eq(from.as_str()));
+        .filter(referrals_table::status.eq(from.as_str()))
+        .filter(referrals_table::upload_pending.eq(false));
     let to = step.target().as_str();
     let now_db = db_time(now);
     let changed = match step {

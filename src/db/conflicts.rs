@@ -31,6 +31,8 @@ pub struct Conflict {
     pub resolved_at: Option<NaiveDateTime>,
     pub created_referral_id: Option<i64>,
     pub created_at: NaiveDateTime,
+    /// The upload whose row raised it; set while that upload's batch is still hidden.
+    pub upload_id: Option<i64>,
 }
 
 pub struct NewConflict<'a> {

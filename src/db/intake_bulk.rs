@@ -116,6 +116,8 @@ pub struct NewScoredReferral {
     pub referral: NewReferral,
     pub score: Option<i32>,
     pub score_reasons: String,
+    /// Hidden until the upload publishes its batch.
+    pub upload_pending: bool,
 }
 
 /// Inserts referrals with multi-row statements; returns their ids in the order given.

@@ -16,6 +16,7 @@ pub mod routing;
 pub mod schema;
 pub mod sessions;
 pub mod settings;
+pub mod upload_staging;
 pub mod uploads;
 
 pub use pool::{AnyConnection, DbConn, DbPool, write_tx};

@@ -134,6 +134,8 @@ pub struct Referral {
     pub won_at: Option<NaiveDateTime>,
     /// Part of the deal value refunded so far (won deals only).
     pub refunded_minor: i64,
+    /// Written by an upload's commit and hidden until the whole batch is published.
+    pub upload_pending: bool,
 }
 
 impl Referral {
@@ -199,8 +201,13 @@ pub fn set_score(conn: &mut AnyConnection, id: i64, score: i32, reasons: &str) -
 }
 
 /// A referral as an admin sees it: any organisation.
+/// Rows of an upload still being committed (`upload_pending`) are missing for everyone.
 pub fn find(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<Referral>> {
-    referrals::table.find(id).first(conn).optional()
+    referrals::table
+        .find(id)
+        .filter(referrals::upload_pending.eq(false))
+        .first(conn)
+        .optional()
 }
 
 /// A referral only if it belongs to `org`; another organisation's looks missing.
@@ -208,6 +215,7 @@ pub fn find_for_org(conn: &mut AnyConnection, id: i64, org: i64) -> QueryResult<
     referrals::table
         .find(id)
         .filter(referrals::organisation_id.eq(org))
+        .filter(referrals::upload_pending.eq(false))
         .first(conn)
         .optional()
 }
@@ -255,6 +263,7 @@ pub fn list(
             referrals::existing_customer,
             referrals::created_at,
         ))
+        .filter(referrals::upload_pending.eq(false))
         .order(referrals::id.desc())
         .limit(page_size + 1)
         .into_boxed();
@@ -279,6 +288,7 @@ pub fn counts_by_status(
     org: Option<i64>,
 ) -> QueryResult<Vec<(String, i64)>> {
     let mut query = referrals::table
+        .filter(referrals::upload_pending.eq(false))
         .group_by(referrals::status)
         .select((referrals::status, diesel::dsl::count_star()))
         .into_boxed();
@@ -299,7 +309,8 @@ pub fn transition(
     let changed = diesel::update(
         referrals::table
             .find(id)
-            .filter(referrals::status.eq(from.as_str())),
+            .filter(referrals::status.eq(from.as_str()))
+            .filter(referrals::upload_pending.eq(false)),
     )
     .set((
         referrals::status.eq(to.as_str()),
@@ -475,6 +486,8 @@ pub fn open_with_company_prefix(
         .filter(referrals::company_normalised.lt(upper))
         .filter(referrals::organisation_id.ne(org))
         .filter(open_at(db_time(now)))
+        // A batch still being committed is not shown, so it cannot be named as similar.
+        .filter(referrals::upload_pending.eq(false))
         .select((
             referrals::id,
             referrals::company_normalised,

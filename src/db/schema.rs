@@ -111,6 +111,7 @@ diesel::table! {
         meeting_booked_at -> Nullable<Timestamp>,
         won_at -> Nullable<Timestamp>,
         refunded_minor -> BigInt,
+        upload_pending -> Bool,
     }
 }
 
@@ -147,6 +148,7 @@ diesel::table! {
         resolved_at -> Nullable<Timestamp>,
         created_referral_id -> Nullable<BigInt>,
         created_at -> Timestamp,
+        upload_id -> Nullable<BigInt>,
     }
 }
 
@@ -303,6 +305,7 @@ diesel::table! {
         updated_at -> Timestamp,
         confirmed_at -> Nullable<Timestamp>,
         finished_at -> Nullable<Timestamp>,
+        committed_rows -> Integer,
     }
 }
 

@@ -94,6 +94,8 @@ pub struct Upload {
     pub updated_at: NaiveDateTime,
     pub confirmed_at: Option<NaiveDateTime>,
     pub finished_at: Option<NaiveDateTime>,
+    /// Rows the commit has written (hidden) so far; it resumes after them.
+    pub committed_rows: i32,
 }
 
 impl Upload {

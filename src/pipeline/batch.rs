@@ -16,6 +16,7 @@ use super::{
 use crate::db::audit::{self, AuditEntry};
 use crate::db::intake_bulk::{self, NewEventRow, NewScoredReferral};
 use crate::db::referrals::{self, Status};
+use crate::db::upload_staging;
 use crate::db::{AnyConnection, db_time};
 use crate::domain::upload::InFileRepeats;
 use crate::domain::{
@@ -193,8 +194,11 @@ pub struct BatchState {
 
 /// Submits rows of one upload. Call it inside a writing transaction ([`crate::db::write_tx`]):
 /// the protection check and the inserts then happen at commit time, so two uploads at once
-/// cannot both win. No email goes to the submitter; the upload sends one for the batch, and
-/// one audit entry covers the referrals a chunk created.
+/// cannot both win. The referrals are written hidden (`upload_pending`) — they protect their
+/// prospects at once but nobody sees them, nothing is accepted, routed or mailed — until
+/// [`publish_batch`] shows the whole batch. The conflicts the rows raise wait with them. No
+/// email goes to the submitter; the upload sends one for the batch, and one audit entry
+/// covers the referrals a chunk created.
 pub fn submit_batch(
     conn: &mut AnyConnection,
     rows: &[BatchRow],
@@ -212,6 +216,7 @@ pub fn submit_batch(
     // Decide every row in file order; the new ones are inserted together afterwards.
     let mut results: Vec<Option<RowResult>> = Vec::with_capacity(rows.len());
     let mut created: Vec<(usize, Checked, Prepared)> = Vec::new();
+    let mut conflicts: Vec<i64> = Vec::new();
     for (i, (row, checked)) in rows.iter().zip(checked).enumerate() {
         let c = match checked {
             Ok(c) => c,
@@ -225,7 +230,7 @@ pub fn submit_batch(
                 RowOutcome::Repeat(seen.earlier(&c.identity).unwrap_or(0))
             }
             Some((earlier, reason)) => {
-                record_conflict(
+                let conflict = record_conflict(
                     conn,
                     c.submitter,
                     row.raw,
@@ -235,6 +240,7 @@ pub fn submit_batch(
                     reason,
                     env,
                 )?;
+                conflicts.push(conflict);
                 RowOutcome::AlreadyReferred
             }
             None => match seen.earlier(&c.identity) {
@@ -277,9 +283,11 @@ pub fn submit_batch(
                 .map(ToString::to_string)
                 .collect::<Vec<_>>()
                 .join("\n"),
+            upload_pending: true,
         })
         .collect();
     let ids = intake_bulk::insert_referrals(conn, &new_rows)?;
+    upload_staging::hold_conflicts(conn, origin.upload_id, &conflicts)?;
     let at = db_time(env.now);
     let mut events = Vec::with_capacity(created.len());
     for ((_, c, p), &id) in created.iter().zip(&ids) {
@@ -329,14 +337,6 @@ pub fn submit_batch(
     }
 
     for ((i, c, p), &id) in created.into_iter().zip(&ids) {
-        let score = p.score.value;
-        if settings
-            .auto_accept_score
-            .is_some_and(|threshold| i64::from(score) >= threshold)
-            && let Some(referral) = referrals::find(conn, id)?
-        {
-            auto_accept(conn, &referral, score, env)?;
-        }
         results[i] = Some(RowResult {
             outcome: if p.new.existing_customer {
                 RowOutcome::ExistingCustomer
@@ -348,4 +348,29 @@ pub fn submit_batch(
         });
     }
     Ok(results.into_iter().flatten().collect())
+}
+
+/// Shows the hidden batch of `upload_id` (inside the caller's writing transaction) and runs
+/// what the form does right after a submission: auto-accept above the threshold, which
+/// routes the referral to a rep. Returns how many referrals became visible.
+pub fn publish_batch(
+    conn: &mut AnyConnection,
+    upload_id: i64,
+    settings: &IntakeSettings,
+    env: &IntakeEnv,
+) -> Result<usize, PipelineError> {
+    let shown = upload_staging::publish(conn, upload_id)?;
+    if let Some(threshold) = settings.auto_accept_score {
+        for &(id, score) in &shown {
+            let Some(score) = score.and_then(|s| u8::try_from(s).ok()) else {
+                continue;
+            };
+            if i64::from(score) >= threshold
+                && let Some(referral) = referrals::find(conn, id)?
+            {
+                auto_accept(conn, &referral, score, env)?;
+            }
+        }
+    }
+    Ok(shown.len())
 }

@@ -1,6 +1,9 @@
-//! Committing an upload: every staged row goes through the intake pipeline again, in one
-//! writing transaction, so the batch becomes visible at once (or, after a crash, not at all)
-//! and two uploads at once cannot both win. One email tells the uploader how it went.
+//! Committing an upload: every staged row goes through the intake pipeline again, a chunk per
+//! short writing transaction, its referrals hidden until the last chunk is in; then one small
+//! transaction shows the whole batch at once. After a crash the commit resumes after its last
+//! chunk, or, when the job gives up, the hidden rows are removed: never a half batch. Two
+//! uploads at once cannot both win (hidden rows already protect their prospects). One email
+//! tells the uploader how it went.
 
 use chrono::{DateTime, Utc};
 
@@ -10,11 +13,12 @@ use super::rows::{Referrers, count, detail, outcome_code, warnings};
 use super::{CHUNK_ROWS, UploadError};
 use crate::db::audit::{self, AuditEntry};
 use crate::db::uploads::{self, Counts, RowFilter, RowResultUpdate, UploadStatus};
-use crate::db::{AnyConnection, accounts, outbox, write_tx};
+use crate::db::{AnyConnection, accounts, outbox, upload_staging, write_tx};
+use crate::domain::ProspectIdentity;
 use crate::domain::upload::{MappedRow, Mapping};
 use crate::mail::messages;
 use crate::pipeline::{
-    BatchRow, BatchState, IntakeEnv, IntakeSettings, UploadOrigin, submit_batch,
+    BatchRow, BatchState, IntakeEnv, IntakeSettings, UploadOrigin, publish_batch, submit_batch,
 };
 
 /// What confirming did.
@@ -65,8 +69,16 @@ pub fn confirm(
     })
 }
 
+/// How long after a confirmation in the request the background job looks whether the
+/// request finished the commit (it resumes it if the process died half-way).
+const RESCUE_AFTER_MINUTES: i64 = 10;
+
 /// Imports an upload that is in `from` (preview when confirmed in the request, importing for
 /// the job). Returns false when it was in another state, so a repeat does nothing.
+///
+/// The rows are written in short transactions, a chunk at a time, hidden (other users'
+/// requests go on between chunks); the batch becomes visible at once in a last small
+/// transaction. A commit that stopped half-way resumes after its last saved chunk.
 pub fn commit(
     conn: &mut AnyConnection,
     upload_id: i64,
@@ -74,28 +86,101 @@ pub fn commit(
     env: &IntakeEnv,
     upload_link: &str,
 ) -> Result<bool, UploadError> {
-    write_tx(conn, |conn| {
-        let Some(upload) = uploads::find(conn, upload_id, None)? else {
-            return Ok(false);
-        };
-        if upload.status() != Some(from) {
+    if from == UploadStatus::Preview {
+        let claimed = write_tx(conn, |conn| {
+            let moved = uploads::transition(
+                conn,
+                upload_id,
+                &[UploadStatus::Preview],
+                UploadStatus::Importing,
+                None,
+                env.now,
+            )?;
+            if moved {
+                let later = env.now + chrono::Duration::minutes(RESCUE_AFTER_MINUTES);
+                job::enqueue_at(conn, upload_id, Step::Commit, env.now, later)?;
+            }
+            Ok::<_, UploadError>(moved)
+        })?;
+        if !claimed {
             return Ok(false);
         }
-        let mapping = Mapping::from_names(&serde_json::from_str::<Vec<String>>(&upload.mapping)?);
-        let settings = IntakeSettings::load(conn, upload.organisation_id)?;
-        let referrers = Referrers::load(conn, &upload)?;
-        let origin = UploadOrigin {
-            upload_id,
-            reporting_month: upload.reporting_month.clone(),
-            uploaded_by: upload.uploaded_by,
+    }
+    match write_hidden(conn, upload_id, env) {
+        Ok(Some(counts)) => publish(conn, upload_id, counts, env, upload_link),
+        Ok(None) | Err(UploadError::Superseded) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// The counts an interrupted commit had saved.
+fn saved_counts(upload: &uploads::Upload) -> Counts {
+    Counts {
+        new: upload.count_new,
+        customer: upload.count_customer,
+        already: upload.count_already,
+        repeat: upload.count_repeat,
+        invalid: upload.count_invalid,
+        warning: upload.count_warning,
+    }
+}
+
+/// The identities of the rows an interrupted commit already created, so later rows repeating
+/// them still name the right row.
+fn written_so_far(conn: &mut AnyConnection, upload_id: i64) -> Result<BatchState, UploadError> {
+    let mut state = BatchState::default();
+    for (row_no, email_key, phone_key, name_key, company_domain, company_normalised) in
+        upload_staging::written_rows(conn, upload_id)?
+    {
+        let identity = ProspectIdentity {
+            email_key,
+            phone_key,
+            name_key,
+            company_domain,
+            company_normalised,
         };
-        let mut batch_state = BatchState::default();
-        let mut counts = Counts::default();
-        let mut after = 0;
-        loop {
-            let staged = uploads::rows(conn, upload_id, RowFilter::All, after, CHUNK_ROWS as i64)?;
-            let Some(last) = staged.last() else { break };
-            after = last.row_no;
+        state
+            .seen
+            .remember(&identity, u64::try_from(row_no).unwrap_or(0));
+    }
+    Ok(state)
+}
+
+/// Writes the rows not yet committed, one transaction per chunk, hidden. Returns the counts,
+/// or `None` when the upload is not importing.
+fn write_hidden(
+    conn: &mut AnyConnection,
+    upload_id: i64,
+    env: &IntakeEnv,
+) -> Result<Option<Counts>, UploadError> {
+    let Some(upload) = uploads::find(conn, upload_id, None)? else {
+        return Ok(None);
+    };
+    if upload.status() != Some(UploadStatus::Importing) {
+        return Ok(None);
+    }
+    let mapping = Mapping::from_names(&serde_json::from_str::<Vec<String>>(&upload.mapping)?);
+    let settings = IntakeSettings::load(conn, upload.organisation_id)?;
+    let referrers = Referrers::load(conn, &upload)?;
+    let origin = UploadOrigin {
+        upload_id,
+        reporting_month: upload.reporting_month.clone(),
+        uploaded_by: upload.uploaded_by,
+    };
+    let mut done = upload.committed_rows;
+    let mut counts = if done > 0 {
+        saved_counts(&upload)
+    } else {
+        Counts::default()
+    };
+    let mut batch_state = written_so_far(conn, upload_id)?;
+    loop {
+        let moved_to = write_tx(conn, |conn| {
+            let staged = uploads::rows(conn, upload_id, RowFilter::All, done, CHUNK_ROWS as i64)?;
+            let Some(last) = staged.last() else {
+                return Ok(None);
+            };
+            let last = last.row_no;
             let mapped: Vec<MappedRow> = staged
                 .iter()
                 .map(|r| serde_json::from_str::<Vec<String>>(&r.cells).map(|c| mapping.apply(&c)))
@@ -125,12 +210,46 @@ pub fn commit(
                 })
                 .collect();
             uploads::set_row_results(conn, &updates)?;
-            pause::point(Phase::Commit, i64::from(after));
-        }
-        uploads::set_progress(conn, upload_id, upload.total_rows, &counts, env.now)?;
-        uploads::transition(conn, upload_id, &[from], UploadStatus::Done, None, env.now)?;
-        uploads::drop_content(conn, upload_id)?;
+            // Someone else (another process resuming the same commit, or the job giving up)
+            // moved the upload meanwhile: this chunk is rolled back.
+            if !upload_staging::advance(conn, upload_id, done, last, &counts, env.now)? {
+                return Err(UploadError::Superseded);
+            }
+            Ok(Some(last))
+        })?;
+        let Some(last) = moved_to else { break };
+        done = last;
+        pause::point(Phase::Commit, i64::from(done));
+    }
+    Ok(Some(counts))
+}
 
+/// Shows the written batch at once, marks the upload done and tells the uploader.
+fn publish(
+    conn: &mut AnyConnection,
+    upload_id: i64,
+    counts: Counts,
+    env: &IntakeEnv,
+    upload_link: &str,
+) -> Result<bool, UploadError> {
+    write_tx(conn, |conn| {
+        let Some(upload) = uploads::find(conn, upload_id, None)? else {
+            return Ok(false);
+        };
+        let settings = IntakeSettings::load(conn, upload.organisation_id)?;
+        if !uploads::transition(
+            conn,
+            upload_id,
+            &[UploadStatus::Importing],
+            UploadStatus::Done,
+            None,
+            env.now,
+        )? {
+            return Ok(false);
+        }
+        publish_batch(conn, upload_id, &settings, env)?;
+        uploads::set_progress(conn, upload_id, upload.total_rows, &counts, env.now)?;
+        uploads::drop_content(conn, upload_id)?;
         let uploader = accounts::user(conn, upload.uploaded_by)?;
         let mail = messages::upload_imported(
             &uploader.email,
@@ -194,7 +313,13 @@ pub fn gave_up(
             now,
         )?;
         if moved {
+            let removed = upload_staging::discard(conn, upload_id)?;
             uploads::drop_content(conn, upload_id)?;
+            tracing::warn!(
+                upload.id = upload_id,
+                referrals = removed,
+                "failed upload: its hidden referrals were removed"
+            );
         }
         Ok(())
     })

@@ -1,7 +1,7 @@
 //! The background job of big uploads: `stage` reads and checks the rows chunk by chunk;
-//! `commit` imports the confirmed batch in one transaction. Both may run twice after a crash:
-//! staging starts again from the first row, and a commit that was rolled back runs again,
-//! while one that went through finds the upload done and does nothing.
+//! `commit` imports the confirmed batch, hidden chunk by chunk, then shows it. Both may run
+//! twice after a crash: staging starts again from the first row, a commit resumes after its
+//! last saved chunk, and one that went through finds the upload done and does nothing.
 
 use chrono::{DateTime, Utc};
 use futures_util::future::BoxFuture;
@@ -37,6 +37,17 @@ pub fn enqueue(
     step: Step,
     now: DateTime<Utc>,
 ) -> Result<(), UploadError> {
+    enqueue_at(conn, upload_id, step, now, now)
+}
+
+/// Schedules a step of an upload to run at `run_at`, at most once per upload and step.
+pub fn enqueue_at(
+    conn: &mut AnyConnection,
+    upload_id: i64,
+    step: Step,
+    now: DateTime<Utc>,
+    run_at: DateTime<Utc>,
+) -> Result<(), UploadError> {
     let payload = serde_json::to_string(&Payload { upload_id, step })?;
     let key = match step {
         Step::Stage => format!("upload-stage:{upload_id}"),
@@ -47,7 +58,7 @@ pub fn enqueue(
         &NewJob {
             kind: IMPORT_UPLOAD,
             payload,
-            run_at: now,
+            run_at,
             unique_key: Some(key),
             max_attempts: 3,
         },

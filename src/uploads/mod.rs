@@ -1,7 +1,7 @@
 //! The monthly upload as a process: accept a file (limits, encoding, dialect, headers), map
 //! its columns, stage and check its rows (in the request, or chunk by chunk in a background
-//! job for big files), then commit the whole batch in one transaction through the intake
-//! pipeline, so it becomes visible at once or not at all.
+//! job for big files), then commit it through the intake pipeline in short transactions,
+//! hidden until the whole batch is in, so it becomes visible at once or not at all.
 
 mod accept;
 mod commit;
@@ -34,4 +34,7 @@ pub enum UploadError {
     Mail(#[from] MailError),
     #[error("stored upload data is damaged: {0}")]
     Stored(#[from] serde_json::Error),
+    /// Another run of the same commit moved on (or the upload was given up): this one stops.
+    #[error("the upload's commit moved on elsewhere")]
+    Superseded,
 }

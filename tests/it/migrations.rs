@@ -107,6 +107,20 @@ async fn every_table_of_the_schema_matches_the_migrated_database() {
         .execute(conn)
         .expect("referral_events");
     conflicts::table.limit(0).execute(conn).expect("conflicts");
+    // 000009_upload_staging: the hidden batch, its held conflicts, the commit's progress.
+    {
+        use diesel::{ExpressionMethods, QueryDsl};
+        referrals::table
+            .select(referrals::upload_pending)
+            .filter(referrals::upload_pending.eq(true))
+            .execute(conn)
+            .expect("referrals.upload_pending");
+        conflicts::table
+            .select(conflicts::upload_id)
+            .filter(conflicts::id.eq(-1))
+            .execute(conn)
+            .expect("conflicts.upload_id");
+    }
     existing_customers::table
         .limit(0)
         .execute(conn)

@@ -2,7 +2,9 @@
 //! once inside the commit. The portal runs as a real process with the import's test-only
 //! pause point set (`PORTAL_TEST_PAUSE_IMPORT`), so it stops at a known row; the test then
 //! kills it with SIGKILL. After each restart there is no partial batch, and the work resumes
-//! to exactly one referral per row.
+//! to exactly one referral per row. While the commit waits between its chunks the portal keeps
+//! serving (the form is not blocked) and its hidden rows show nowhere; when the job gives up,
+//! the hidden rows go and the upload says nothing was saved.
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -185,20 +187,26 @@ async fn a_big_import_killed_mid_batch_leaves_no_partial_batch_and_resumes_after
     wait_for(&app, id, |s, _| s == "preview").await;
     assert_eq!(staged_rows(&app, id), (ROWS as i64, ROWS as i64));
 
-    // Killed inside the commit, with 1,500 rows processed: nothing of the batch is visible.
+    // Paused between two chunks of the commit, with 1,500 rows written (hidden): the portal
+    // keeps serving, and nothing of the batch is visible.
     app.post(&format!("/partner/uploads/{id}/confirm"), &[])
         .await;
     wait_for_pause(&app, &format!("commit {COMMIT_PAUSE}")).await;
+    assert_eq!(hidden_count(&app, id), COMMIT_PAUSE);
+    assert_eq!(referral_count(&app), COMMIT_PAUSE);
+    nothing_of_the_batch_is_visible(&app, id).await;
+    a_form_submission_is_not_blocked(&app).await;
+
+    // Killed there: after the restart the commit resumes after its last chunk.
     portal.kill().await.expect("kill");
     let (status, _) = state(&app, id);
     assert_eq!(status, "importing", "killed after the commit finished");
-    assert_eq!(referral_count(&app), 0);
+    assert_eq!(hidden_count(&app, id), COMMIT_PAUSE);
+    assert_eq!(visible_count(&app, id), 0);
     let page_after_crash = {
         expire_leases(&app);
         let (portal, address) = start(&database_url, app.data_dir.path(), None).await;
         app.address = address;
-        // Sign in once the resumed commit is through: on SQLite a request that writes (the
-        // session) waits for the commit's lock.
         wait_for(&app, id, |s, _| s == "done").await;
         app.login("p.weber@partner-a.example", PASSWORD).await;
         let page = app.get(&format!("/partner/uploads/{id}")).await;
@@ -215,5 +223,191 @@ async fn a_big_import_killed_mid_batch_leaves_no_partial_batch_and_resumes_after
         .expect("emails")
         .into_iter()
         .collect();
-    assert_eq!((referral_count(&app), emails.len()), (ROWS as i64, ROWS));
+    assert_eq!((visible_count(&app, id), emails.len()), (ROWS as i64, ROWS));
+    assert_eq!(hidden_count(&app, id), 0);
+    // The form's referral made during the pause, and the batch.
+    assert_eq!(referral_count(&app), ROWS as i64 + 1);
+}
+
+/// Referrals of the upload still hidden, and those shown.
+fn hidden_count(app: &TestApp, id: i64) -> i64 {
+    referrals::table
+        .filter(referrals::upload_id.eq(id))
+        .filter(referrals::upload_pending.eq(true))
+        .count()
+        .get_result(&mut app.conn())
+        .expect("count")
+}
+
+fn visible_count(app: &TestApp, id: i64) -> i64 {
+    referrals::table
+        .filter(referrals::upload_id.eq(id))
+        .filter(referrals::upload_pending.eq(false))
+        .count()
+        .get_result(&mut app.conn())
+        .expect("count")
+}
+
+/// The lowest id of the upload's hidden referrals.
+fn a_hidden_id(app: &TestApp, id: i64) -> i64 {
+    referrals::table
+        .filter(referrals::upload_id.eq(id))
+        .filter(referrals::upload_pending.eq(true))
+        .select(referrals::id)
+        .order(referrals::id.asc())
+        .first(&mut app.conn())
+        .expect("a hidden referral")
+}
+
+/// The partner's dashboard, the admin queue and the detail pages show nothing of the batch.
+async fn nothing_of_the_batch_is_visible(app: &TestApp, id: i64) {
+    let hidden = a_hidden_id(app, id);
+    let dashboard = app.get("/partner").await;
+    assert_eq!(dashboard.status, reqwest::StatusCode::OK);
+    assert!(!dashboard.body.contains("Crash Test"), "{}", dashboard.body);
+    assert!(!dashboard.body.contains("Crash Co"));
+    let detail = app.get(&format!("/partner/referrals/{hidden}")).await;
+    assert_eq!(detail.status, reqwest::StatusCode::NOT_FOUND);
+
+    let admin = app.new_browser();
+    admin.login("admin.x@vendor.example", PASSWORD).await;
+    let queue = admin.get("/admin").await;
+    assert_eq!(queue.status, reqwest::StatusCode::OK);
+    assert!(!queue.body.contains("Crash Co"), "{}", queue.body);
+    let detail = admin.get(&format!("/admin/referrals/{hidden}")).await;
+    assert_eq!(detail.status, reqwest::StatusCode::NOT_FOUND);
+    let page = admin.get(&format!("/admin/uploads/{id}")).await;
+    assert_eq!(page.text("#upload-status"), "Importing");
+}
+
+/// While the import waits between chunks, the form takes a new referral at once and refuses
+/// one for a prospect of the hidden batch as already referred.
+async fn a_form_submission_is_not_blocked(app: &TestApp) {
+    let started = std::time::Instant::now();
+    let page = crate::referrals::submit(
+        app,
+        &[
+            ("first_name", "Nora"),
+            ("last_name", "Quist"),
+            ("email", "nora.quist@quist-example.com"),
+            ("company", "Quist Logistics"),
+            ("website", ""),
+        ],
+    )
+    .await;
+    assert_eq!(page.status, reqwest::StatusCode::SEE_OTHER, "{}", page.body);
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "the form waited for the import"
+    );
+    let page = crate::referrals::submit(
+        app,
+        &[
+            ("first_name", "Crash"),
+            ("last_name", "Test 00007"),
+            ("email", "crash.00007@example.com"),
+            ("company", "Crash Co 00007"),
+            ("website", ""),
+        ],
+    )
+    .await;
+    assert_eq!(page.status, reqwest::StatusCode::CONFLICT, "{}", page.body);
+}
+
+#[tokio::test]
+async fn a_commit_given_up_half_way_leaves_nothing_of_the_batch() {
+    const ROWS: usize = 1200;
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let database_url = fresh_database(data_dir.path());
+    let (mut portal, address) = start(&database_url, data_dir.path(), Some("commit:500")).await;
+    let pool = referral_portal::db::pool::connect(&database_url, 2).expect("pool");
+    let (client, jar) = browser();
+    let mut app = TestApp {
+        port: 0,
+        address,
+        client,
+        jar,
+        clock: Arc::new(ManualClock::new(case_now())),
+        pool,
+        mail_dir: data_dir.path().join("mail"),
+        data_dir,
+    };
+    app.case_fixture();
+    set_limits(&app, 10_000, 10 * 1024 * 1024, 100);
+    app.login("p.weber@partner-a.example", PASSWORD).await;
+    // Row 4 of the file is already referred: its conflict waits with the batch.
+    let page = crate::referrals::submit(
+        &app,
+        &[
+            ("first_name", "Given"),
+            ("last_name", "Up"),
+            ("email", "given.00003@example.com"),
+            ("company", "Earlier Co"),
+            ("website", ""),
+        ],
+    )
+    .await;
+    assert_eq!(page.status, reqwest::StatusCode::SEE_OTHER, "{}", page.body);
+    let mut file = String::from("prospect_name,prospect_email,company\r\n");
+    for i in 0..ROWS {
+        file.push_str(&format!(
+            "Given Up {i:05},given.{i:05}@example.com,Given Co {i:05}\r\n"
+        ));
+    }
+    let id = super::upload(&app, "given-up.csv", file.into_bytes()).await;
+    wait_for(&app, id, |s, _| s == "preview").await;
+    app.post(&format!("/partner/uploads/{id}/confirm"), &[])
+        .await;
+    wait_for_pause(&app, "commit 500").await;
+    // A form attempt on a hidden prospect is refused, and its conflict names a hidden row.
+    let page = crate::referrals::submit(
+        &app,
+        &[
+            ("first_name", "Given"),
+            ("last_name", "Again"),
+            ("email", "given.00010@example.com"),
+            ("company", "Given Co 00010"),
+            ("website", ""),
+        ],
+    )
+    .await;
+    assert_eq!(page.status, reqwest::StatusCode::CONFLICT, "{}", page.body);
+    portal.kill().await.expect("kill");
+    assert_eq!(hidden_count(&app, id), 499);
+    assert_eq!(conflict_count(&app), 2);
+
+    // The job's last attempt failed: what its `gave_up` does.
+    referral_portal::uploads::gave_up(&mut app.conn(), id, case_now()).expect("give up");
+    assert_eq!((hidden_count(&app, id), visible_count(&app, id)), (0, 0));
+    assert_eq!(referral_count(&app), 1, "only the form's referral is left");
+    assert_eq!(conflict_count(&app), 0);
+    let linked: i64 = upload_rows::table
+        .filter(upload_rows::upload_id.eq(id))
+        .filter(upload_rows::referral_id.is_not_null())
+        .count()
+        .get_result(&mut app.conn())
+        .expect("rows");
+    assert_eq!(linked, 0);
+
+    expire_leases(&app);
+    let (portal, address) = start(&database_url, app.data_dir.path(), None).await;
+    app.address = address;
+    app.login("p.weber@partner-a.example", PASSWORD).await;
+    let page = app.get(&format!("/partner/uploads/{id}")).await;
+    assert_eq!(page.text("#upload-status"), "Failed, nothing saved");
+    assert!(
+        page.text("#upload-message").contains("nothing was saved"),
+        "{}",
+        page.body
+    );
+    let dashboard = app.get("/partner").await;
+    assert!(!dashboard.body.contains("Given Co"), "{}", dashboard.body);
+    drop(portal);
+}
+
+fn conflict_count(app: &TestApp) -> i64 {
+    referral_portal::db::schema::conflicts::table
+        .count()
+        .get_result(&mut app.conn())
+        .expect("count")
 }
