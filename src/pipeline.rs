@@ -70,6 +70,8 @@ pub enum PipelineError {
     Payload(#[from] serde_json::Error),
     #[error(transparent)]
     Assign(#[from] crate::assignment::AssignError),
+    #[error(transparent)]
+    Incentive(#[from] crate::incentives::IncentiveError),
 }
 
 /// The settings intake reads once per submission (or once per upload).
@@ -348,6 +350,8 @@ fn auto_accept(
         },
         env.now,
     )?;
+    // An accepted referral counts towards tiers at once.
+    crate::incentives::tiers::reevaluate(conn, referral.organisation_id, env.now)?;
     if let Some(accepted) = referrals::find(conn, referral.id)? {
         let rep_link_base = env
             .referral_link_base
