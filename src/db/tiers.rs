@@ -4,7 +4,9 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Timestamp};
 
-use super::schema::{partner_standings, referrals, reward_lines, reward_rules, tier_changes, tiers};
+use super::schema::{
+    partner_standings, referrals, reward_lines, reward_rules, tier_changes, tiers,
+};
 use super::{AnyConnection, db_time};
 
 /// A stored tier.

@@ -9,7 +9,15 @@ use crate::db::audit::{self, AuditEntry};
 use crate::db::tiers::{self as stored, RuleAmount, TierValues};
 
 /// (name, rank, won value in whole euros, qualified referrals, perks, bounty in euros, percent)
-type DemoTier = (&'static str, i32, Option<i64>, Option<i32>, &'static str, i64, &'static str);
+type DemoTier = (
+    &'static str,
+    i32,
+    Option<i64>,
+    Option<i32>,
+    &'static str,
+    i64,
+    &'static str,
+);
 
 const TIERS: [DemoTier; 3] = [
     (

@@ -49,8 +49,7 @@ impl Tier {
             return true;
         }
         let won = self.min_won_value.is_some() && missing_won_value(self, standing).is_none();
-        let qualified =
-            self.min_qualified.is_some() && missing_qualified(self, standing).is_none();
+        let qualified = self.min_qualified.is_some() && missing_qualified(self, standing).is_none();
         won || qualified
     }
 
@@ -134,7 +133,8 @@ impl TierLadder {
             }
             // Any one threshold reaches a tier, so a higher tier asking for less on a threshold
             // would be reached first and hide the tiers below it.
-            let not_above = |a: Option<i64>, b: Option<i64>| matches!((a, b), (Some(a), Some(b)) if a <= b);
+            let not_above =
+                |a: Option<i64>, b: Option<i64>| matches!((a, b), (Some(a), Some(b)) if a <= b);
             if let Some(lower) = earlier.iter().rev().find(|t| {
                 not_above(
                     tier.min_won_value.map(|m| m.minor),
@@ -261,7 +261,11 @@ fn missing_qualified(tier: &Tier, standing: &TierStanding) -> Option<u32> {
 /// The trailing window that standings are counted over at `now`: from the same local wall
 /// time `months` calendar months earlier in the program zone (the month's last day when that
 /// day is missing) up to `now`, both ends included.
-pub fn trailing_window(now: DateTime<Utc>, months: Months, zone: Tz) -> (DateTime<Utc>, DateTime<Utc>) {
+pub fn trailing_window(
+    now: DateTime<Utc>,
+    months: Months,
+    zone: Tz,
+) -> (DateTime<Utc>, DateTime<Utc>) {
     let local = now.with_timezone(&zone).naive_local();
     let start = match local.checked_sub_months(months) {
         Some(wall) => local_to_instant(zone, wall),

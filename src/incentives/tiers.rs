@@ -58,7 +58,10 @@ impl Program {
         let currency = Currency::parse(&program.currency).unwrap_or(Currency::EUR);
         let zone: Tz = program.time_zone.parse().unwrap_or(Tz::UTC);
         let rows = stored::list_tiers(conn)?;
-        let tiers = rows.iter().filter_map(|r| domain_tier(r, currency)).collect();
+        let tiers = rows
+            .iter()
+            .filter_map(|r| domain_tier(r, currency))
+            .collect();
         let ladder = match TierLadder::new(currency, tiers) {
             Ok(ladder) => ladder,
             Err(e) if rows.is_empty() => {
@@ -125,7 +128,10 @@ impl Program {
 
     /// A date in the program zone, e.g. "4 Dec 2026".
     pub fn date(&self, instant: DateTime<Utc>) -> String {
-        instant.with_timezone(&self.zone).format("%-d %b %Y").to_string()
+        instant
+            .with_timezone(&self.zone)
+            .format("%-d %b %Y")
+            .to_string()
     }
 
     fn figures(&self, standing: &TierStanding, now: DateTime<Utc>) -> String {
@@ -201,11 +207,7 @@ pub fn reevaluate(
     );
     match decision {
         TierDecision::Promote(to) => {
-            let reason = format!(
-                "Reached {}: {}.",
-                to.name,
-                program.figures(&standing, now)
-            );
+            let reason = format!("Reached {}: {}.", to.name, program.figures(&standing, now));
             let change = Change {
                 org: organisation_id,
                 from_id: row.tier_id,

@@ -119,7 +119,11 @@ fn progress_names_each_way_still_open_to_the_next_tier() {
             Some(("Silver", Some(10_000), Some(5))),
         ),
         // One threshold met is enough: nothing is missing and a promotion is due.
-        ("Registered", standing(12_000, 2), Some(("Silver", None, None))),
+        (
+            "Registered",
+            standing(12_000, 2),
+            Some(("Silver", None, None)),
+        ),
         (
             "Silver",
             standing(12_000, 8),

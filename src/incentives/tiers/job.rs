@@ -23,7 +23,11 @@ pub struct TierReview {
 }
 
 impl JobHandler for TierReview {
-    fn run<'a>(&'a self, ctx: &'a JobContext, _job: &'a Job) -> BoxFuture<'a, Result<(), JobError>> {
+    fn run<'a>(
+        &'a self,
+        ctx: &'a JobContext,
+        _job: &'a Job,
+    ) -> BoxFuture<'a, Result<(), JobError>> {
         Box::pin(async move {
             let link = self.link.clone();
             let now = ctx.clock.now();

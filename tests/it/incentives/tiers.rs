@@ -29,8 +29,24 @@ fn seed_ladder(app: &TestApp, silver_name: &str, silver_perks: &str) {
     let now = app.clock_now();
     let ladder = [
         ("Registered", 0, None, None, "Portal access", 100, "5"),
-        (silver_name, 1, Some(1_000_000), Some(2), silver_perks, 150, "7.5"),
-        ("Gold", 2, Some(5_000_000), Some(5), "Summit seat", 250, "10"),
+        (
+            silver_name,
+            1,
+            Some(1_000_000),
+            Some(2),
+            silver_perks,
+            150,
+            "7.5",
+        ),
+        (
+            "Gold",
+            2,
+            Some(5_000_000),
+            Some(5),
+            "Summit seat",
+            250,
+            "10",
+        ),
     ];
     for (name, rank, won, qualified, perks, bounty, percent) in ladder {
         let values = TierValues {
@@ -174,7 +190,10 @@ async fn admin_builds_the_ladder_and_a_bad_tier_is_refused_next_to_its_field() {
         .assert_redirect("/admin/tiers");
 
     let list = app.get("/admin/tiers").await;
-    assert_eq!(list.texts("#tier-list .tier-name"), ["Registered", "Silver"]);
+    assert_eq!(
+        list.texts("#tier-list .tier-name"),
+        ["Registered", "Silver"]
+    );
     let body = list.text("#tier-list");
     assert!(body.contains("10,000.00 EUR of won deals or 3 qualified referrals"));
     assert!(body.contains("250.00 EUR when a meeting is booked"));
@@ -193,13 +212,19 @@ async fn admin_builds_the_ladder_and_a_bad_tier_is_refused_next_to_its_field() {
     ];
     let page = app.post("/admin/tiers/new", &bad).await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
-    for field in ["min_won_value", "min_qualified", "meeting_bounty", "won_percent"] {
+    for field in [
+        "min_won_value",
+        "min_qualified",
+        "meeting_bounty",
+        "won_percent",
+    ] {
         assert!(
             !page.text(&format!("#{field}-error")).is_empty(),
             "{field} has no error"
         );
         assert_eq!(
-            page.attr(&format!("#{field}"), "aria-describedby").as_deref(),
+            page.attr(&format!("#{field}"), "aria-describedby")
+                .as_deref(),
             Some(format!("{field}-error").as_str())
         );
     }
@@ -217,7 +242,10 @@ async fn admin_builds_the_ladder_and_a_bad_tier_is_refused_next_to_its_field() {
     ];
     let page = app.post("/admin/tiers/new", &no_threshold).await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(page.text("#min_qualified-error").contains("needs a threshold"));
+    assert!(
+        page.text("#min_qualified-error")
+            .contains("needs a threshold")
+    );
     // Gold asking for fewer referrals than Silver would hide Silver.
     let lower = [("min_qualified", "2"), ("min_won_value", "50000")];
     let fields: Vec<(&str, &str)> = no_threshold
@@ -228,7 +256,10 @@ async fn admin_builds_the_ladder_and_a_bad_tier_is_refused_next_to_its_field() {
         .collect();
     let page = app.post("/admin/tiers/new", &fields).await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(page.text("#min_won_value-error").contains("must ask for more than Silver"));
+    assert!(
+        page.text("#min_won_value-error")
+            .contains("must ask for more than Silver")
+    );
     // A taken name.
     let taken: Vec<(&str, &str)> = silver
         .iter()
@@ -252,10 +283,19 @@ async fn admin_builds_the_ladder_and_a_bad_tier_is_refused_next_to_its_field() {
         .expect("silver");
     let edit = app.get(&format!("/admin/tiers/{silver_id}")).await;
     assert_eq!(edit.attr("#won_percent", "value").as_deref(), Some("7.5"));
-    assert_eq!(edit.attr("#min_won_value", "value").as_deref(), Some("10000.00"));
+    assert_eq!(
+        edit.attr("#min_won_value", "value").as_deref(),
+        Some("10000.00")
+    );
     let edited: Vec<(&str, &str)> = silver
         .iter()
-        .map(|&(k, v)| if k == "meeting_bounty" { (k, "") } else { (k, v) })
+        .map(|&(k, v)| {
+            if k == "meeting_bounty" {
+                (k, "")
+            } else {
+                (k, v)
+            }
+        })
         .collect();
     app.post(&format!("/admin/tiers/{silver_id}"), &edited)
         .await
@@ -339,17 +379,26 @@ async fn accepted_referrals_promote_at_once_with_one_mail() {
     assert_eq!(page.text("#qualified-count"), "1");
     assert_eq!(page.text("#won-value"), "0.00 EUR");
     assert_eq!(page.text("#tier-window"), "4 Dec 2025 to 4 Dec 2026 (UTC)");
-    assert!(page.text("#tier-unlocks").contains("100.00 EUR when a meeting is booked"));
+    assert!(
+        page.text("#tier-unlocks")
+            .contains("100.00 EUR when a meeting is booked")
+    );
 
     decide(&admin, second, "accept", "").await;
     assert_eq!(tier_of(&app, fx.partner_a), "Silver");
     let page = app.get("/partner/tier").await;
     assert_eq!(page.text("#current-tier"), "Silver");
-    assert!(page.text("#tier-unlocks").contains("7.5 % of the deal value when the deal is won"));
+    assert!(
+        page.text("#tier-unlocks")
+            .contains("7.5 % of the deal value when the deal is won")
+    );
     assert_eq!(page.text("#tier-perks"), "A named partner manager");
     assert!(page.text("#next-tier-sentence").ends_with("to Gold"));
     assert_eq!(page.texts("#tier-history tbody tr").len(), 1);
-    assert!(page.text("#tier-history").contains("Reached Silver: 2 qualified referrals"));
+    assert!(
+        page.text("#tier-history")
+            .contains("Reached Silver: 2 qualified referrals")
+    );
 
     app.wait_for_mail(WEBER, 3).await;
     app.settled_mail_to(WEBER).await;
@@ -372,7 +421,13 @@ async fn a_drop_waits_for_the_grace_and_demotes_at_the_quarter_end_once() {
     assert_eq!(tier_of(&app, fx.partner_a), "Silver");
 
     // Rejecting an accepted referral takes it out of the count: the grace starts.
-    decide(&admin, second, "reject", "The prospect was already a customer.").await;
+    decide(
+        &admin,
+        second,
+        "reject",
+        "The prospect was already a customer.",
+    )
+    .await;
     let page = app.get("/partner/tier").await;
     assert_eq!(page.text("#current-tier"), "Silver");
     // Fell below on 4 Dec 2026; the grace runs to 4 Mar 2027; the quarter ends 1 Apr 2027.
@@ -488,8 +543,14 @@ async fn markup_in_a_tier_name_and_perks_stays_text_on_pages_and_in_mail() {
     }
 
     let list = admin.get("/admin/tiers").await;
-    assert!(list.texts("#tier-list .tier-name").contains(&name.to_owned()));
-    assert!(list.texts("#tier-list .tier-perks").contains(&perks.to_owned()));
+    assert!(
+        list.texts("#tier-list .tier-name")
+            .contains(&name.to_owned())
+    );
+    assert!(
+        list.texts("#tier-list .tier-perks")
+            .contains(&perks.to_owned())
+    );
     let page = app.get("/partner/tier").await;
     assert_eq!(page.text("#current-tier"), name);
     assert_eq!(page.text("#tier-perks"), perks);
@@ -520,7 +581,11 @@ async fn partners_are_refused_on_the_tier_admin_pages() {
     let post = app
         .post(
             "/admin/tiers/new",
-            &[("name", "Sneaky"), ("rank", "0"), ("meeting_bounty", "1000")],
+            &[
+                ("name", "Sneaky"),
+                ("rank", "0"),
+                ("meeting_bounty", "1000"),
+            ],
         )
         .await;
     assert_eq!(post.status, StatusCode::NOT_FOUND);

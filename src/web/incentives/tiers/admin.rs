@@ -51,7 +51,10 @@ fn program_currency(conn: &mut AnyConnection) -> Result<Currency, AppError> {
 pub fn thresholds_text(row: &TierRow, currency: Currency) -> String {
     let mut parts = Vec::new();
     if let Some(minor) = row.min_won_value_minor {
-        parts.push(format!("{} of won deals", Money::new(minor, currency).format()));
+        parts.push(format!(
+            "{} of won deals",
+            Money::new(minor, currency).format()
+        ));
     }
     if let Some(q) = row.min_qualified {
         parts.push(format!("{q} qualified referrals"));
@@ -63,7 +66,10 @@ pub fn thresholds_text(row: &TierRow, currency: Currency) -> String {
     }
 }
 
-pub async fn list_tiers(state: web::Data<AppState>, ctx: PageCtx) -> Result<HttpResponse, AppError> {
+pub async fn list_tiers(
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+) -> Result<HttpResponse, AppError> {
     let (rows, rules, currency) = state
         .db(|conn| {
             Ok((
@@ -136,7 +142,9 @@ impl TierFormPage {
 /// A stored amount as typed: major units without grouping or code.
 fn major(minor: i64, currency: Currency) -> String {
     let text = Money::new(minor, currency).format();
-    text.trim_end_matches(currency.code()).trim_end().replace(',', "")
+    text.trim_end_matches(currency.code())
+        .trim_end()
+        .replace(',', "")
 }
 
 fn render_form(
@@ -227,7 +235,10 @@ fn check_fields(form: &TierForm, currency: Currency, errors: &mut Errors) -> Opt
     }
     let rank = form.rank.trim().parse::<u8>().ok().map(i32::from);
     if rank.is_none() {
-        errors.add("rank", "Enter a whole number from 0 to 255; higher ranks are better");
+        errors.add(
+            "rank",
+            "Enter a whole number from 0 to 255; higher ranks are better",
+        );
     }
     let won = form.min_won_value.trim();
     let min_won_value_minor = if won.is_empty() {
@@ -457,7 +468,11 @@ async fn submit(
                 );
                 let entry = AuditEntry {
                     actor_user_id: Some(actor),
-                    action: if id.is_some() { "tier_updated" } else { "tier_created" },
+                    action: if id.is_some() {
+                        "tier_updated"
+                    } else {
+                        "tier_created"
+                    },
                     object_type: "tier",
                     object_id: Some(saved.to_string()),
                     client_addr: Some(&addr),
@@ -518,5 +533,13 @@ pub async fn update_tier(
     id: web::Path<i64>,
     form: web::Form<TierForm>,
 ) -> Result<HttpResponse, AppError> {
-    submit(req, state, ctx, user, Some(id.into_inner()), form.into_inner()).await
+    submit(
+        req,
+        state,
+        ctx,
+        user,
+        Some(id.into_inner()),
+        form.into_inner(),
+    )
+    .await
 }

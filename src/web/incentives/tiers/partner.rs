@@ -101,9 +101,7 @@ fn build(
     viewer_zone: &str,
 ) -> Dashboard {
     let entry = program.ladder.entry();
-    let current = row
-        .and_then(|r| program.tier(r.tier_id))
-        .unwrap_or(entry);
+    let current = row.and_then(|r| program.tier(r.tier_id)).unwrap_or(entry);
     let current_row = program.row_of(current);
     let current_id = current_row.map(|r| r.id);
     let unlocks = rules

@@ -37,7 +37,9 @@ pub struct IncentiveForm {
 /// Amounts typed as major units, without the currency code, so they read back as typed.
 fn major(minor: i64, currency: Currency) -> String {
     let text = Money::new(minor, currency).format();
-    text.trim_end_matches(currency.code()).trim_end().replace(',', "")
+    text.trim_end_matches(currency.code())
+        .trim_end()
+        .replace(',', "")
 }
 
 impl IncentiveForm {
@@ -70,11 +72,20 @@ async fn render(
     typed: Option<(IncentiveForm, Errors)>,
 ) -> Result<HttpResponse, AppError> {
     let (stored, currency) = state
-        .db(|conn| Ok((program::load_incentives(conn)?, program::load(conn)?.currency)))
+        .db(|conn| {
+            Ok((
+                program::load_incentives(conn)?,
+                program::load(conn)?.currency,
+            ))
+        })
         .await?;
     let currency = Currency::parse(&currency).unwrap_or(Currency::EUR);
-    let (form, errors) =
-        typed.unwrap_or_else(|| (IncentiveForm::from_settings(&stored, currency), Errors::new()));
+    let (form, errors) = typed.unwrap_or_else(|| {
+        (
+            IncentiveForm::from_settings(&stored, currency),
+            Errors::new(),
+        )
+    });
     let has_errors = !errors.is_empty();
     form_page(
         &IncentiveSettingsPage {
