@@ -13,6 +13,7 @@ pub mod routing;
 pub mod schema;
 pub mod sessions;
 pub mod settings;
+pub mod standings;
 pub mod tiers;
 pub mod uploads;
 

@@ -3,23 +3,24 @@
 //! periodic review (`job`) at the period end after the grace. The rules are in
 //! `domain::tiers`; this module reads what they need and records what they decide.
 
+mod change;
 pub mod job;
 
-use chrono::{DateTime, Months, NaiveDateTime, Utc};
+use change::{Change, apply_change, audit_tier};
+
+use chrono::{DateTime, Months, Utc};
 use chrono_tz::Tz;
 use diesel::prelude::*;
 use rust_decimal::Decimal;
 
 use super::IncentiveError;
-use crate::db::audit::{self, AuditEntry};
 use crate::db::schema::{partner_standings, tiers};
 use crate::db::tiers::{self as stored, RuleRow, TierRow};
-use crate::db::{AnyConnection, accounts, outbox, settings};
+use crate::db::{AnyConnection, settings, standings};
 use crate::domain::tiers::{
     DemotionPolicy, Tier, TierDecision, TierLadder, TierStanding, evaluate, trailing_window,
 };
 use crate::domain::{Currency, Money};
-use crate::mail::messages;
 
 /// The tier whose reward rules apply to `organisation_id` now: its standing, or the entry
 /// tier (lowest rank) when it has none yet; `None` when no tier is defined.
@@ -118,8 +119,8 @@ impl Program {
         now: DateTime<Utc>,
     ) -> QueryResult<TierStanding> {
         let (start, end) = self.window_at(now);
-        let qualified = stored::qualified_between(conn, org, start, end)?;
-        let won = stored::won_value_between(conn, org, self.currency.code(), start, end)?;
+        let qualified = standings::qualified_between(conn, org, start, end)?;
+        let won = standings::won_value_between(conn, org, self.currency.code(), start, end)?;
         Ok(TierStanding {
             won_value: Money::new(won, self.currency),
             qualified: u32::try_from(qualified).unwrap_or(u32::MAX),
@@ -189,8 +190,8 @@ pub fn reevaluate(
         return Ok(());
     };
     let entry = program.ladder.entry();
-    stored::ensure_standing(conn, organisation_id, program.id_of(entry), now)?;
-    let Some(row) = stored::standing(conn, organisation_id)? else {
+    standings::ensure_standing(conn, organisation_id, program.id_of(entry), now)?;
+    let Some(row) = standings::standing(conn, organisation_id)? else {
         return Ok(());
     };
     let current = program.tier(row.tier_id).unwrap_or(entry);
@@ -220,7 +221,7 @@ pub fn reevaluate(
         }
         TierDecision::StartGrace(since) => {
             let review = program.policy.review_at(since);
-            if stored::start_grace(conn, organisation_id, since, review, now)? {
+            if standings::start_grace(conn, organisation_id, since, review, now)? {
                 let detail = format!(
                     "below {} since {}; review on {}: {}",
                     current.name,
@@ -236,7 +237,7 @@ pub fn reevaluate(
             }
         }
         TierDecision::CancelGrace => {
-            if stored::cancel_grace(conn, organisation_id, now)? {
+            if standings::cancel_grace(conn, organisation_id, now)? {
                 let detail = format!("{} reached again", current.name);
                 audit_tier(conn, "tier_grace_ended", organisation_id, detail, now)?;
             }
@@ -244,118 +245,4 @@ pub fn reevaluate(
         TierDecision::Keep | TierDecision::Demote(_) => {}
     }
     Ok(())
-}
-
-/// One tier change about to be applied.
-struct Change<'a> {
-    org: i64,
-    from_id: i64,
-    to: &'a Tier,
-    /// For a demotion: the review the partner was waiting for, so it happens once.
-    review_at: Option<NaiveDateTime>,
-    reason: &'a str,
-    link: Option<&'a str>,
-}
-
-/// Moves the partner with a conditional update; only the caller whose update changed the row
-/// records the change, audits it and mails the partner. Returns whether it was that caller.
-fn apply_change(
-    conn: &mut AnyConnection,
-    program: &Program,
-    change: &Change,
-    now: DateTime<Utc>,
-) -> Result<bool, IncentiveError> {
-    let to_id = program.id_of(change.to);
-    let moved = stored::change_tier(
-        conn,
-        change.org,
-        change.from_id,
-        to_id,
-        change.review_at,
-        now,
-    )?;
-    if !moved {
-        return Ok(false);
-    }
-    stored::record_change(
-        conn,
-        change.org,
-        Some(change.from_id),
-        to_id,
-        change.reason,
-        now,
-    )?;
-    let from = program.tier(change.from_id);
-    let from_name = from.map(|t| t.name.clone());
-    let promoted = from.is_none_or(|f| change.to.rank > f.rank);
-    let detail = format!(
-        "{} -> {}: {}",
-        from_name.as_deref().unwrap_or("none"),
-        change.to.name,
-        change.reason
-    );
-    audit_tier(conn, "tier_changed", change.org, detail, now)?;
-
-    let organisation = accounts::organisation(conn, change.org)?;
-    let rules: Vec<RuleRow> = stored::list_rules(conn)?
-        .into_iter()
-        .filter(|r| r.tier_id == to_id)
-        .collect();
-    let unlocks: Vec<String> = rules
-        .iter()
-        .map(|r| rule_text(r, program.currency))
-        .collect();
-    let perks = program
-        .row_of(change.to)
-        .map(|r| r.perks.clone())
-        .unwrap_or_default();
-    for user in accounts::users_of_organisation(conn, change.org)? {
-        let is_partner = user.role().is_some_and(|r| r.is_partner());
-        if !user.active || !is_partner {
-            continue;
-        }
-        let mail = messages::tier_changed(
-            &user.email,
-            &messages::TierChanged {
-                name: user.display_name.clone(),
-                organisation: organisation.name.clone(),
-                from_tier: from_name.clone(),
-                to_tier: change.to.name.clone(),
-                promoted,
-                reason: change.reason.to_owned(),
-                unlocks: unlocks.clone(),
-                perks: perks.clone(),
-                link: change.link.map(str::to_owned),
-            },
-        )?;
-        outbox::enqueue(conn, &mail, now)?;
-    }
-    tracing::info!(
-        organisation.id = change.org,
-        tier.id = to_id,
-        promoted,
-        "tier changed"
-    );
-    Ok(true)
-}
-
-fn audit_tier(
-    conn: &mut AnyConnection,
-    action: &str,
-    org: i64,
-    detail: String,
-    now: DateTime<Utc>,
-) -> QueryResult<()> {
-    audit::record(
-        conn,
-        &AuditEntry {
-            actor_user_id: None,
-            action,
-            object_type: "organisation",
-            object_id: Some(org.to_string()),
-            client_addr: None,
-            detail: Some(detail),
-        },
-        now,
-    )
 }

@@ -8,8 +8,7 @@ use futures_util::future::BoxFuture;
 
 use super::{Change, Program, apply_change, reevaluate};
 use crate::db::jobs::Job;
-use crate::db::tiers as stored;
-use crate::db::{AnyConnection, write_tx};
+use crate::db::{AnyConnection, standings, write_tx};
 use crate::domain::tiers::{TierDecision, evaluate};
 use crate::incentives::IncentiveError;
 use crate::jobs::{JobContext, JobError, JobHandler};
@@ -51,13 +50,13 @@ pub fn review_all(
         return Ok(0);
     };
     let mut demoted = 0;
-    for org in stored::reviews_due(conn, now)? {
+    for org in standings::reviews_due(conn, now)? {
         if write_tx(conn, |conn| review_one(conn, &program, org, now, link))? {
             demoted += 1;
         }
     }
     let entry = program.id_of(program.ladder.entry());
-    for org in stored::standings_above(conn, entry)? {
+    for org in standings::standings_above(conn, entry)? {
         write_tx(conn, |conn| reevaluate(conn, org, now))?;
     }
     Ok(demoted)
@@ -72,7 +71,7 @@ fn review_one(
     link: Option<&str>,
 ) -> Result<bool, IncentiveError> {
     // Read again inside the transaction: another process may have reviewed it meanwhile.
-    let Some(row) = stored::standing(conn, org)? else {
+    let Some(row) = standings::standing(conn, org)? else {
         return Ok(false);
     };
     let Some(review_at) = row.demotion_review_at.filter(|at| at.and_utc() <= now) else {
@@ -120,8 +119,8 @@ fn review_one(
             if let Some(since) = below_since {
                 let later = program.policy.review_at(since);
                 if later > now {
-                    stored::cancel_grace(conn, org, now)?;
-                    stored::start_grace(conn, org, since, later, now)?;
+                    standings::cancel_grace(conn, org, now)?;
+                    standings::start_grace(conn, org, since, later, now)?;
                 }
             }
             Ok(false)

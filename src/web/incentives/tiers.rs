@@ -4,6 +4,7 @@
 mod admin;
 mod partner;
 mod settings;
+mod tier_form;
 
 use actix_web::web;
 

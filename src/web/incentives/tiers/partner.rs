@@ -6,7 +6,8 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use chrono::{DateTime, Utc};
 
-use crate::db::tiers::{self as stored, RuleRow, StandingRow, TierChangeRow};
+use crate::db::standings::{self, StandingRow, TierChangeRow};
+use crate::db::tiers::{self as stored, RuleRow};
 use crate::domain::Money;
 use crate::domain::tiers::{TierStanding, progress_to_next, tier_for};
 use crate::error::AppError;
@@ -74,9 +75,9 @@ pub async fn show_tier(
                 return Ok(None);
             };
             let standing = program.standing(conn, org, now)?;
-            let row = stored::standing(conn, org)?;
+            let row = standings::standing(conn, org)?;
             let rules = stored::list_rules(conn)?;
-            let changes = stored::changes_of(conn, org)?;
+            let changes = standings::changes_of(conn, org)?;
             Ok(Some(build(
                 &program,
                 &standing,
