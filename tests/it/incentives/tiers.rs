@@ -368,3 +368,25 @@ async fn markup_in_a_tier_name_and_perks_stays_text_on_pages_and_in_mail() {
     assert!(mails[0].html.contains("&lt;script&gt;"));
     assert!(!mails[0].subject.contains('\n'));
 }
+
+#[tokio::test]
+async fn the_demo_ladder_has_three_tiers_with_rules_and_partners_standing_in_it() {
+    let app = spawn_app().await;
+    let filled = referral_portal::demo::fill_if_empty(&mut app.conn(), app.clock.as_ref())
+        .expect("demo data");
+    assert!(filled);
+
+    let names: Vec<String> = tiers::table
+        .order(tiers::rank.asc())
+        .select(tiers::name)
+        .load(&mut app.conn())
+        .expect("tiers");
+    assert_eq!(names, ["Registered", "Silver", "Gold"]);
+    let rules = stored::list_rules(&mut app.conn()).expect("rules");
+    assert_eq!(rules.len(), 6);
+    let standings: i64 = partner_standings::table
+        .count()
+        .get_result(&mut app.conn())
+        .expect("count");
+    assert!(standings > 0, "the demo pipeline gives partners a standing");
+}
