@@ -390,3 +390,43 @@ async fn the_demo_ladder_has_three_tiers_with_rules_and_partners_standing_in_it(
         .expect("count");
     assert!(standings > 0, "the demo pipeline gives partners a standing");
 }
+
+#[tokio::test]
+async fn two_reviews_at_once_demote_and_mail_once() {
+    let (app, admin, fx) = partner_and_admin("Silver", "").await;
+    let first = refer(&app, 1).await;
+    let second = refer(&app, 2).await;
+    decide(&admin, first, "accept", "").await;
+    decide(&admin, second, "accept", "").await;
+    decide(&admin, second, "reject", "Not a fit after all.").await;
+
+    // Two processes run the review after the quarter end at the same moment.
+    let at = utc(2027, 4, 1, 0, 30);
+    let runs: Vec<_> = (0..2)
+        .map(|_| {
+            let pool = app.pool.clone();
+            std::thread::spawn(move || {
+                let mut conn = pool.get().expect("a connection");
+                referral_portal::incentives::tiers::job::review_all(&mut conn, at, None)
+                    .expect("review")
+            })
+        })
+        .collect();
+    let demoted: usize = runs.into_iter().map(|r| r.join().expect("thread")).sum();
+
+    assert_eq!(demoted, 1);
+    assert_eq!(tier_of(&app, fx.partner_a), "Registered");
+    // The demotion mail is queued for April (the app clock is still in December): count the
+    // outbox, one promotion and one demotion.
+    let queued: i64 = referral_portal::db::schema::outbox::table
+        .filter(referral_portal::db::schema::outbox::kind.eq("tier_changed"))
+        .count()
+        .get_result(&mut app.conn())
+        .expect("count");
+    assert_eq!(queued, 2);
+    let changes: i64 = referral_portal::db::schema::tier_changes::table
+        .count()
+        .get_result(&mut app.conn())
+        .expect("count");
+    assert_eq!(changes, 2);
+}
