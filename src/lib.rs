@@ -135,6 +135,18 @@ pub fn build(
             rep_link_base: config.link("/rep/referrals/"),
         }),
     )
+    .every(
+        incentives::ledger::HOLDING_JOB,
+        chrono::TimeDelta::hours(1),
+        Arc::new(incentives::ledger::ReleaseHeld),
+    )
+    .every(
+        incentives::statements::STATEMENTS_JOB,
+        chrono::TimeDelta::hours(1),
+        Arc::new(incentives::statements::CloseStatements {
+            link_base: config.link("/partner/rewards/statements/"),
+        }),
+    )
     .handle(
         uploads::IMPORT_UPLOAD,
         Arc::new(uploads::ImportUpload {

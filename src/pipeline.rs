@@ -17,8 +17,9 @@ use crate::domain::{
 use crate::mail::{MailError, messages};
 
 mod batch;
+mod protect;
 
-pub use batch::{BatchRow, BatchState, RowOutcome, RowResult, preview_row, submit_batch};
+pub use batch::{BatchRow, BatchState, RowOutcome, RowResult, preview_chunk, submit_batch};
 
 use std::collections::HashMap;
 
@@ -28,6 +29,8 @@ pub struct UploadOrigin {
     pub upload_id: i64,
     /// `YYYY-MM`.
     pub reporting_month: String,
+    /// Who uploaded the file: the actor of the batch's audit entries.
+    pub uploaded_by: i64,
 }
 
 /// The person handing the referral over.
@@ -158,7 +161,7 @@ pub fn submit(
         serialise_intake(conn)?;
         if let Some((earlier, reason)) = find_protecting(conn, &identity, submitter, env.now)? {
             let conflict_id =
-                record_conflict(conn, submitter, raw, mode, &valid, &earlier, reason, env)?;
+                record_conflict(conn, submitter, raw, mode, &valid, earlier.id, reason, env)?;
             return Ok(Outcome::AlreadyReferred { conflict_id });
         }
         let referral = create(
@@ -185,7 +188,7 @@ fn record_conflict(
     raw: &RawReferral,
     mode: IntakeMode,
     valid: &ValidReferral,
-    earlier: &Referral,
+    earlier_id: i64,
     reason: domain::MatchReason,
     env: &IntakeEnv,
 ) -> Result<i64, PipelineError> {
@@ -194,7 +197,7 @@ fn record_conflict(
         &conflicts::NewConflict {
             organisation_id: submitter.organisation_id,
             submitted_by: submitter.user_id,
-            matched_referral_id: earlier.id,
+            matched_referral_id: earlier_id,
             reason: reason.as_str(),
             prospect_name: &format!("{} {}", valid.first_name, valid.last_name),
             prospect_email: valid.email.as_ref().map(|e| e.as_str()),
@@ -216,13 +219,13 @@ fn record_conflict(
             object_type: "conflict",
             object_id: Some(conflict_id.to_string()),
             client_addr: Some(&env.client_addr),
-            detail: Some(format!("{} of referral {}", reason.as_str(), earlier.id)),
+            detail: Some(format!("{} of referral {earlier_id}", reason.as_str())),
         },
         env.now,
     )?;
     tracing::info!(
         conflict.id = conflict_id,
-        referral.id = earlier.id,
+        referral.id = earlier_id,
         "duplicate referral blocked"
     );
     Ok(conflict_id)
@@ -385,18 +388,30 @@ fn company_flags(
     valid: &ValidReferral,
     organisation_id: i64,
     now: DateTime<Utc>,
-    cache: Option<&mut SimilarNames>,
+    mut cache: Option<&mut SimilarNames>,
 ) -> QueryResult<(bool, Option<String>)> {
-    let existing = match &valid.company_domain {
-        Some(domain) => referrals::customer_by_domain(conn, domain)?.is_some(),
-        None => false,
+    let existing = match (&valid.company_domain, &cache) {
+        (Some(domain), Some(cache)) => cache.customer_domains.contains(domain),
+        (Some(domain), None) => referrals::customer_by_domain(conn, domain)?.is_some(),
+        (None, _) => false,
     };
     let prefix = similarity_prefix(&valid.company_normalised);
     if existing || prefix.is_empty() {
         return Ok((existing, None));
     }
     let differs = |domain: &Option<String>| domain != &valid.company_domain;
-    for customer in referrals::customers_with_name_prefix(conn, prefix, 50)? {
+    let customers = match cache.as_deref_mut() {
+        Some(cache) => match cache.customers.get(prefix) {
+            Some(found) => found.clone(),
+            None => {
+                let found = referrals::customers_with_name_prefix(conn, prefix, 50)?;
+                cache.customers.insert(prefix.to_owned(), found.clone());
+                found
+            }
+        },
+        None => referrals::customers_with_name_prefix(conn, prefix, 50)?,
+    };
+    for customer in customers {
         if differs(&customer.domain)
             && names_similar(&valid.company_normalised, &customer.name_normalised)
         {
@@ -411,12 +426,12 @@ fn company_flags(
         }
     }
     let candidates = match cache {
-        Some(cache) => match cache.0.get(prefix) {
+        Some(cache) => match cache.open.get(prefix) {
             Some(found) => found.clone(),
             None => {
                 let found =
                     referrals::open_with_company_prefix(conn, prefix, organisation_id, now, 50)?;
-                cache.0.insert(prefix.to_owned(), found.clone());
+                cache.open.insert(prefix.to_owned(), found.clone());
                 found
             }
         },
@@ -444,39 +459,62 @@ fn warnings_text(valid: &ValidReferral) -> String {
         .join("\n")
 }
 
-/// Other partners' open referrals whose company name starts with a given word, kept for one
-/// upload transaction. They cannot change while it holds the intake lock, and the upload's own
-/// rows (its own organisation) are never candidates, so a file of many companies starting with
-/// the same word does not scan its own earlier rows again for every row.
+/// What the company flags of one upload chunk read, kept for that chunk's transaction: the
+/// chunk's existing-customer domains, customers and other partners' open referrals by the
+/// first word of their name. They cannot change while the transaction holds the intake lock,
+/// and the upload's own rows (its own organisation) are never candidates, so a file of many
+/// companies starting with the same word does not scan its own earlier rows for every row.
 #[derive(Debug, Default)]
-pub struct SimilarNames(HashMap<String, Vec<(i64, String, Option<String>)>>);
+pub struct SimilarNames {
+    customer_domains: std::collections::HashSet<String>,
+    customers: HashMap<String, Vec<referrals::ExistingCustomer>>,
+    open: HashMap<String, Vec<(i64, String, Option<String>)>>,
+}
+
+impl SimilarNames {
+    /// A cache for one chunk whose existing-customer domains are `customer_domains`.
+    pub fn new(customer_domains: std::collections::HashSet<String>) -> Self {
+        Self {
+            customer_domains,
+            ..Self::default()
+        }
+    }
+}
 
 /// Where a referral being created comes from.
 enum Source<'a> {
     Form,
     /// An admin override of a conflict, with the admin's reason.
     Override(&'a str),
-    Upload(&'a UploadOrigin, &'a mut SimilarNames),
 }
 
-fn create(
+/// The referral row intake stores for a validated submission.
+pub(crate) struct Prepared {
+    pub new: NewReferral,
+    pub score: Score,
+    /// Internal flag notes for the timeline (admins and reps only).
+    pub notes: Vec<String>,
+}
+
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the form, the override and the upload each name them"
+)]
+fn prepare(
     conn: &mut AnyConnection,
     submitter: Submitter,
     valid: &ValidReferral,
     identity: &ProspectIdentity,
     settings: &IntakeSettings,
-    env: &IntakeEnv,
-    source: Source,
-) -> Result<Referral, PipelineError> {
-    let (override_reason, origin, cache) = match source {
-        Source::Form => (None, None, None),
-        Source::Override(reason) => (Some(reason), None, None),
-        Source::Upload(origin, cache) => (None, Some(origin), Some(cache)),
-    };
+    now: DateTime<Utc>,
+    override_reason: Option<&str>,
+    origin: Option<&UploadOrigin>,
+    cache: Option<&mut SimilarNames>,
+) -> QueryResult<Prepared> {
     let (existing_customer, similar) =
-        company_flags(conn, valid, submitter.organisation_id, env.now, cache)?;
+        company_flags(conn, valid, submitter.organisation_id, now, cache)?;
     let score = settings.score(valid, existing_customer);
-    let now = db_time(env.now);
+    let created = db_time(now);
     let new = NewReferral {
         organisation_id: submitter.organisation_id,
         submitted_by: submitter.user_id,
@@ -504,15 +542,51 @@ fn create(
         possible_duplicate: similar.is_some(),
         existing_customer,
         protected_until: Some(db_time(domain::protection_ends_at(
-            env.now,
+            now,
             settings.protection_days,
         ))),
         warnings: warnings_text(valid),
-        created_at: now,
-        updated_at: now,
+        created_at: created,
+        updated_at: created,
         upload_id: origin.map(|o| o.upload_id),
         reporting_month: origin.map(|o| o.reporting_month.clone()),
     };
+    let notes = [
+        override_reason.map(|r| format!("Created by an admin despite an earlier referral: {r}")),
+        existing_customer
+            .then(|| "Existing customer: the company domain belongs to a customer".into()),
+        similar,
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    Ok(Prepared { new, score, notes })
+}
+
+fn create(
+    conn: &mut AnyConnection,
+    submitter: Submitter,
+    valid: &ValidReferral,
+    identity: &ProspectIdentity,
+    settings: &IntakeSettings,
+    env: &IntakeEnv,
+    source: Source,
+) -> Result<Referral, PipelineError> {
+    let override_reason = match source {
+        Source::Form => None,
+        Source::Override(reason) => Some(reason),
+    };
+    let Prepared { new, score, notes } = prepare(
+        conn,
+        submitter,
+        valid,
+        identity,
+        settings,
+        env.now,
+        override_reason,
+        None,
+        None,
+    )?;
     let referral = referrals::insert(conn, &new)?;
     let reasons: Vec<String> = score.reasons.iter().map(ToString::to_string).collect();
     referrals::set_score(
@@ -534,13 +608,7 @@ fn create(
         },
         env.now,
     )?;
-    let internal_notes = [
-        override_reason.map(|r| format!("Created by an admin despite an earlier referral: {r}")),
-        existing_customer
-            .then(|| "Existing customer: the company domain belongs to a customer".into()),
-        similar,
-    ];
-    for note in internal_notes.into_iter().flatten() {
+    for note in notes {
         referrals::add_event(
             conn,
             &NewEvent {

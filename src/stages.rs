@@ -87,6 +87,8 @@ pub enum StepError {
     Query(#[from] diesel::result::Error),
     #[error(transparent)]
     Mail(#[from] MailError),
+    #[error(transparent)]
+    Incentive(#[from] crate::incentives::IncentiveError),
 }
 
 /// "3 h 12 m" — elapsed wall-clock time, for people.
@@ -209,6 +211,7 @@ pub fn take_step(
         if let Step::Won { .. } = step {
             become_customer(conn, &referral, ctx.now)?;
         }
+        book_rewards(conn, &referral, step, ctx)?;
         let submitter = accounts::user(conn, referral.submitted_by)?;
         let mail = messages::referral_stage(
             &submitter.email,
@@ -242,6 +245,42 @@ pub fn take_step(
         );
         Ok(StepOutcome::Done(to))
     })
+}
+
+/// Books what the step earns in the rewards ledger (in the step's transaction); a win also
+/// counts towards the partner's tier.
+fn book_rewards(
+    conn: &mut AnyConnection,
+    referral: &Referral,
+    step: &Step,
+    ctx: &StepContext,
+) -> Result<(), StepError> {
+    use crate::domain::RewardEvent;
+    use crate::incentives::{ledger, tiers};
+    // The partner's rewards page sits next to its referrals: `…/partner/rewards`.
+    let rewards_link = format!(
+        "{}rewards",
+        ctx.partner_link_base.trim_end_matches("referrals/")
+    );
+    let (event, deal_value) = match step {
+        Step::MeetingBooked => (RewardEvent::MeetingBooked, None),
+        Step::Won { deal_value } => (RewardEvent::Won, Some(*deal_value)),
+        _ => return Ok(()),
+    };
+    let actor = Some(ctx.rep_user_id);
+    ledger::book_event(
+        conn,
+        referral,
+        event,
+        deal_value,
+        actor,
+        ctx.now,
+        &rewards_link,
+    )?;
+    if event == RewardEvent::Won {
+        tiers::reevaluate(conn, referral.organisation_id, ctx.now)?;
+    }
+    Ok(())
 }
 
 /// A won referral's company becomes an existing customer (once per domain or name).

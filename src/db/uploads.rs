@@ -434,3 +434,59 @@ pub fn remember_mapping(
         .execute(conn)
         .map(|_| ())
 }
+
+/// What committing did to one staged row.
+#[derive(Debug, Clone)]
+pub struct RowResultUpdate {
+    pub row_id: i64,
+    pub outcome: &'static str,
+    pub detail: String,
+    pub warnings: String,
+    pub referral_id: Option<i64>,
+}
+
+/// Records what committing did to many rows: one `UPDATE … FROM (VALUES …)` per 200 rows,
+/// which both engines understand (their VALUES columns are named `column1`, `column2`, …).
+pub fn set_row_results(conn: &mut AnyConnection, rows: &[RowResultUpdate]) -> QueryResult<()> {
+    use diesel::sql_types::{BigInt, Nullable, Text};
+    for chunk in rows.chunks(200) {
+        let values = (0..chunk.len())
+            .map(|i| {
+                let n = i * 5;
+                format!(
+                    "(${}, ${}, ${}, ${}, ${})",
+                    n + 1,
+                    n + 2,
+                    n + 3,
+                    n + 4,
+                    n + 5
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "UPDATE upload_rows SET outcome = v.column2, detail = v.column3, \
+             warnings = v.column4, referral_id = v.column5 \
+             FROM (VALUES {values}) AS v WHERE upload_rows.id = v.column1"
+        );
+        macro_rules! run {
+            ($backend:ty, $c:expr) => {{
+                let mut query = diesel::sql_query(&sql).into_boxed::<$backend>();
+                for r in chunk {
+                    query = query
+                        .bind::<BigInt, _>(r.row_id)
+                        .bind::<Text, _>(r.outcome)
+                        .bind::<Text, _>(r.detail.as_str())
+                        .bind::<Text, _>(r.warnings.as_str())
+                        .bind::<Nullable<BigInt>, _>(r.referral_id);
+                }
+                query.execute($c)?
+            }};
+        }
+        match conn {
+            AnyConnection::Sqlite(c) => run!(diesel::sqlite::Sqlite, c),
+            AnyConnection::Postgresql(c) => run!(diesel::pg::Pg, c),
+        };
+    }
+    Ok(())
+}

@@ -8,6 +8,7 @@ pub mod dedupe;
 pub mod email;
 pub mod intake;
 pub mod money;
+pub mod payouts;
 pub mod periods;
 pub mod phone;
 pub mod providers;

@@ -249,6 +249,156 @@ pub fn upload_imported(to: &str, m: &UploadImported) -> Result<OutgoingMail, Mai
     m.render("upload_imported", to)
 }
 
+/// Tells a partner a referral earned a reward (or a share of one) and when it can be approved.
+pub struct RewardEarned {
+    pub recipient_name: String,
+    pub prospect_name: String,
+    pub company: String,
+    pub amount: String,
+    pub reason: String,
+    /// The date the holding period ends, in the program time zone.
+    pub approvable_on: String,
+    pub link: String,
+}
+mail_templates!(
+    RewardEarned,
+    "mail/reward_earned/subject.txt",
+    "mail/reward_earned/body.txt",
+    "mail/reward_earned/body.html",
+    RewardEarnedSubject,
+    RewardEarnedText,
+    RewardEarnedHtml
+);
+
+pub fn reward_earned(to: &str, m: &RewardEarned) -> Result<OutgoingMail, MailError> {
+    m.render("reward_earned", to)
+}
+
+/// Tells a partner an admin approved rewards: one message per approval action.
+pub struct RewardApproved {
+    pub recipient_name: String,
+    pub count: usize,
+    pub total: String,
+    pub link: String,
+}
+mail_templates!(
+    RewardApproved,
+    "mail/reward_approved/subject.txt",
+    "mail/reward_approved/body.txt",
+    "mail/reward_approved/body.html",
+    RewardApprovedSubject,
+    RewardApprovedText,
+    RewardApprovedHtml
+);
+
+pub fn reward_approved(to: &str, m: &RewardApproved) -> Result<OutgoingMail, MailError> {
+    m.render("reward_approved", to)
+}
+
+/// A line of a monthly statement as the mail lists it.
+#[derive(Clone)]
+pub struct StatementMailLine {
+    pub earned: String,
+    pub company: String,
+    pub reason: String,
+    pub amount: String,
+}
+
+/// Sends a partner its closed monthly statement.
+pub struct MonthlyStatement {
+    pub recipient_name: String,
+    pub organisation: String,
+    /// `October 2026`.
+    pub period: String,
+    pub total: String,
+    pub lines: Vec<StatementMailLine>,
+    pub link: String,
+}
+mail_templates!(
+    MonthlyStatement,
+    "mail/monthly_statement/subject.txt",
+    "mail/monthly_statement/body.txt",
+    "mail/monthly_statement/body.html",
+    MonthlyStatementSubject,
+    MonthlyStatementText,
+    MonthlyStatementHtml
+);
+
+pub fn monthly_statement(to: &str, m: &MonthlyStatement) -> Result<OutgoingMail, MailError> {
+    m.render("monthly_statement", to)
+}
+
+/// Tells a partner's users that a payout was approved and will be sent.
+pub struct PayoutApproved {
+    pub recipient_name: String,
+    pub organisation: String,
+    pub payout_id: i64,
+    /// Formatted from minor units, e.g. `1,234.50 EUR`.
+    pub amount: String,
+    pub line_count: usize,
+    pub link: String,
+}
+mail_templates!(
+    PayoutApproved,
+    "mail/payout_approved/subject.txt",
+    "mail/payout_approved/body.txt",
+    "mail/payout_approved/body.html",
+    PayoutApprovedSubject,
+    PayoutApprovedText,
+    PayoutApprovedHtml
+);
+
+pub fn payout_approved(to: &str, m: &PayoutApproved) -> Result<OutgoingMail, MailError> {
+    m.render("payout_approved", to)
+}
+
+/// Tells a partner's users that a payout was sent, with its reference.
+pub struct PayoutSent {
+    pub recipient_name: String,
+    pub organisation: String,
+    pub payout_id: i64,
+    pub amount: String,
+    pub reference: String,
+    pub line_count: usize,
+    pub link: String,
+}
+mail_templates!(
+    PayoutSent,
+    "mail/payout_sent/subject.txt",
+    "mail/payout_sent/body.txt",
+    "mail/payout_sent/body.html",
+    PayoutSentSubject,
+    PayoutSentText,
+    PayoutSentHtml
+);
+
+pub fn payout_sent(to: &str, m: &PayoutSent) -> Result<OutgoingMail, MailError> {
+    m.render("payout_sent", to)
+}
+
+/// Tells a partner's users that a payout they were told about did not go through.
+pub struct PayoutFailed {
+    pub recipient_name: String,
+    pub organisation: String,
+    pub payout_id: i64,
+    pub amount: String,
+    pub reason: String,
+    pub link: String,
+}
+mail_templates!(
+    PayoutFailed,
+    "mail/payout_failed/subject.txt",
+    "mail/payout_failed/body.txt",
+    "mail/payout_failed/body.html",
+    PayoutFailedSubject,
+    PayoutFailedText,
+    PayoutFailedHtml
+);
+
+pub fn payout_failed(to: &str, m: &PayoutFailed) -> Result<OutgoingMail, MailError> {
+    m.render("payout_failed", to)
+}
+
 /// Tells a partner's users that their tier changed, up or down, and why.
 pub struct TierChanged {
     pub name: String,

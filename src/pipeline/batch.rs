@@ -1,19 +1,26 @@
 //! Intake of many rows at once, for the monthly upload: the same validation, protection check
-//! and insert as the form, row after row inside the caller's writing transaction, plus the
-//! read-only check the preview shows. A row repeating an earlier row of the same file is a
-//! repeat, unless an earlier referral protects it: then it is "already referred" like the
-//! first one (an existing referral wins over a repeat inside the file).
+//! and insert as the form, a chunk of rows at a time inside the caller's writing transaction,
+//! plus the read-only check the preview shows. The checks are set-based — one look-up of the
+//! chunk's keys, one of its customer domains — and the inserts multi-row, but every row is
+//! decided exactly as the form decides one submission. A row repeating an earlier row of the
+//! same file is a repeat, unless an earlier referral protects it: then it is "already
+//! referred" like the first one (an existing referral wins over a repeat inside the file).
 
 use chrono::{DateTime, Utc};
 
+use super::protect::Protectors;
 use super::{
-    IntakeEnv, IntakeSettings, PipelineError, SimilarNames, Source, Submitter, UploadOrigin,
-    create, find_protecting, record_conflict, serialise_intake,
+    IntakeEnv, IntakeSettings, PipelineError, Prepared, SimilarNames, Submitter, UploadOrigin,
+    auto_accept, prepare, record_conflict, serialise_intake,
 };
-use crate::db::{AnyConnection, referrals};
+use crate::db::audit::{self, AuditEntry};
+use crate::db::intake_bulk::{self, NewEventRow, NewScoredReferral};
+use crate::db::referrals::{self, Status};
+use crate::db::{AnyConnection, db_time};
 use crate::domain::upload::InFileRepeats;
 use crate::domain::{
-    self, FieldErrors, FieldWarning, IntakeMode, RawReferral, ValidReferral, identity_of,
+    self, FieldErrors, FieldWarning, IntakeMode, ProspectIdentity, RawReferral, ValidReferral,
+    identity_of,
 };
 
 /// One row of an upload, with whoever the row names as referrer.
@@ -82,54 +89,112 @@ fn validated(
     }
 }
 
-/// What committing the row would do now, without writing anything. `seen` collects the
-/// identities of the file's earlier new rows.
-pub fn preview_row(
+/// A row that passed validation.
+struct Checked {
+    submitter: Submitter,
+    valid: ValidReferral,
+    identity: ProspectIdentity,
+}
+
+fn check_all(rows: &[BatchRow], settings: &IntakeSettings) -> Vec<Result<Checked, RowResult>> {
+    rows.iter()
+        .map(|row| {
+            validated(row, settings).map(|(submitter, valid)| Checked {
+                identity: identity_of(&valid),
+                submitter,
+                valid,
+            })
+        })
+        .collect()
+}
+
+fn protectors_of(
     conn: &mut AnyConnection,
-    row: &BatchRow,
+    checked: &[Result<Checked, RowResult>],
+    now: DateTime<Utc>,
+) -> Result<Protectors, PipelineError> {
+    let valid = checked.iter().filter_map(|c| c.as_ref().ok());
+    Ok(Protectors::load(
+        conn,
+        valid.map(|c| (&c.identity, c.submitter.organisation_id)),
+        now,
+    )?)
+}
+
+fn customer_domains_of(
+    conn: &mut AnyConnection,
+    checked: &[Result<Checked, RowResult>],
+) -> Result<std::collections::HashSet<String>, PipelineError> {
+    let mut domains: Vec<String> = checked
+        .iter()
+        .filter_map(|c| c.as_ref().ok()?.valid.company_domain.clone())
+        .collect();
+    domains.sort_unstable();
+    domains.dedup();
+    Ok(intake_bulk::customer_domains(conn, &domains)?)
+}
+
+/// What committing these rows would do now, without writing anything. `seen` collects the
+/// identities of the file's earlier new rows.
+pub fn preview_chunk(
+    conn: &mut AnyConnection,
+    rows: &[BatchRow],
     settings: &IntakeSettings,
     now: DateTime<Utc>,
     seen: &mut InFileRepeats,
-) -> Result<RowResult, PipelineError> {
-    let (submitter, valid) = match validated(row, settings) {
-        Ok(ok) => ok,
-        Err(result) => return Ok(result),
-    };
-    let identity = identity_of(&valid);
-    let outcome = if find_protecting(conn, &identity, submitter, now)?.is_some() {
-        RowOutcome::AlreadyReferred
-    } else if let Some(first) = seen.earlier(&identity) {
-        RowOutcome::Repeat(first)
-    } else {
-        seen.remember(&identity, row.row_no);
-        let customer = match &valid.company_domain {
-            Some(domain) => referrals::customer_by_domain(conn, domain)?.is_some(),
-            None => false,
+) -> Result<Vec<RowResult>, PipelineError> {
+    let checked = check_all(rows, settings);
+    let protectors = protectors_of(conn, &checked, now)?;
+    let customers = customer_domains_of(conn, &checked)?;
+    let mut results = Vec::with_capacity(rows.len());
+    for (row, checked) in rows.iter().zip(checked) {
+        let c = match checked {
+            Ok(c) => c,
+            Err(result) => {
+                results.push(result);
+                continue;
+            }
         };
-        if customer {
-            RowOutcome::ExistingCustomer
+        let outcome = if protectors
+            .first(&c.identity, c.submitter.organisation_id)
+            .is_some()
+        {
+            RowOutcome::AlreadyReferred
+        } else if let Some(first) = seen.earlier(&c.identity) {
+            RowOutcome::Repeat(first)
         } else {
-            RowOutcome::New
-        }
-    };
-    Ok(RowResult {
-        outcome,
-        warnings: valid.warnings,
-        referral_id: None,
-    })
+            seen.remember(&c.identity, row.row_no);
+            let customer = c
+                .valid
+                .company_domain
+                .as_ref()
+                .is_some_and(|d| customers.contains(d));
+            if customer {
+                RowOutcome::ExistingCustomer
+            } else {
+                RowOutcome::New
+            }
+        };
+        results.push(RowResult {
+            outcome,
+            warnings: c.valid.warnings,
+            referral_id: None,
+        });
+    }
+    Ok(results)
 }
 
-/// What one upload's commit carries from chunk to chunk; use one per writing transaction.
+/// What one upload's commit carries from chunk to chunk.
 #[derive(Debug, Default)]
 pub struct BatchState {
     /// Identities of the file's rows created so far.
     pub seen: InFileRepeats,
-    pub similar: SimilarNames,
 }
 
 /// Submits rows of one upload. Call it inside a writing transaction ([`crate::db::write_tx`]):
 /// the protection check and the inserts then happen at commit time, so two uploads at once
-/// cannot both win. No email goes to the submitter; the upload sends one for the batch.
+/// cannot both win. No email goes to the submitter; the upload sends one for the batch, and
+/// one audit entry covers the referrals a chunk created.
 pub fn submit_batch(
     conn: &mut AnyConnection,
     rows: &[BatchRow],
@@ -138,60 +203,149 @@ pub fn submit_batch(
     env: &IntakeEnv,
     state: &mut BatchState,
 ) -> Result<Vec<RowResult>, PipelineError> {
-    let seen = &mut state.seen;
     serialise_intake(conn)?;
-    let env = IntakeEnv {
-        notify_submitter: false,
-        ..env.clone()
-    };
-    let mut results = Vec::with_capacity(rows.len());
-    for row in rows {
-        let (submitter, valid) = match validated(row, settings) {
-            Ok(ok) => ok,
+    let checked = check_all(rows, settings);
+    let protectors = protectors_of(conn, &checked, env.now)?;
+    let mut flags_cache = SimilarNames::new(customer_domains_of(conn, &checked)?);
+    let seen = &mut state.seen;
+
+    // Decide every row in file order; the new ones are inserted together afterwards.
+    let mut results: Vec<Option<RowResult>> = Vec::with_capacity(rows.len());
+    let mut created: Vec<(usize, Checked, Prepared)> = Vec::new();
+    for (i, (row, checked)) in rows.iter().zip(checked).enumerate() {
+        let c = match checked {
+            Ok(c) => c,
             Err(result) => {
-                results.push(result);
+                results.push(Some(result));
                 continue;
             }
         };
-        let identity = identity_of(&valid);
-        let outcome = match find_protecting(conn, &identity, submitter, env.now)? {
+        let outcome = match protectors.first(&c.identity, c.submitter.organisation_id) {
             Some((earlier, _)) if earlier.upload_id == Some(origin.upload_id) => {
-                RowOutcome::Repeat(seen.earlier(&identity).unwrap_or(0))
+                RowOutcome::Repeat(seen.earlier(&c.identity).unwrap_or(0))
             }
             Some((earlier, reason)) => {
                 record_conflict(
                     conn,
-                    submitter,
+                    c.submitter,
                     row.raw,
                     IntakeMode::Upload,
-                    &valid,
-                    &earlier,
+                    &c.valid,
+                    earlier.id,
                     reason,
-                    &env,
+                    env,
                 )?;
                 RowOutcome::AlreadyReferred
             }
-            None => {
-                let source = Source::Upload(origin, &mut state.similar);
-                let referral = create(conn, submitter, &valid, &identity, settings, &env, source)?;
-                seen.remember(&identity, row.row_no);
-                results.push(RowResult {
-                    outcome: if referral.existing_customer {
-                        RowOutcome::ExistingCustomer
-                    } else {
-                        RowOutcome::New
-                    },
-                    warnings: valid.warnings,
-                    referral_id: Some(referral.id),
-                });
-                continue;
-            }
+            None => match seen.earlier(&c.identity) {
+                Some(first) => RowOutcome::Repeat(first),
+                None => {
+                    seen.remember(&c.identity, row.row_no);
+                    let prepared = prepare(
+                        conn,
+                        c.submitter,
+                        &c.valid,
+                        &c.identity,
+                        settings,
+                        env.now,
+                        None,
+                        Some(origin),
+                        Some(&mut flags_cache),
+                    )?;
+                    results.push(None);
+                    created.push((i, c, prepared));
+                    continue;
+                }
+            },
         };
-        results.push(RowResult {
+        results.push(Some(RowResult {
             outcome,
-            warnings: valid.warnings,
+            warnings: c.valid.warnings,
             referral_id: None,
+        }));
+    }
+
+    let new_rows: Vec<NewScoredReferral> = created
+        .iter()
+        .map(|(_, _, p)| NewScoredReferral {
+            referral: p.new.clone(),
+            score: Some(i32::from(p.score.value)),
+            score_reasons: p
+                .score
+                .reasons
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n"),
+        })
+        .collect();
+    let ids = intake_bulk::insert_referrals(conn, &new_rows)?;
+    let at = db_time(env.now);
+    let mut events = Vec::with_capacity(created.len());
+    for ((_, c, p), &id) in created.iter().zip(&ids) {
+        events.push(NewEventRow {
+            referral_id: id,
+            actor_user_id: Some(c.submitter.user_id),
+            kind: "submitted",
+            from_status: None,
+            to_status: Some(Status::Submitted.as_str()),
+            note: None,
+            created_at: at,
+            shared_with_partner: true,
+        });
+        events.extend(p.notes.iter().map(|note| NewEventRow {
+            referral_id: id,
+            actor_user_id: None,
+            kind: "flag",
+            from_status: None,
+            to_status: None,
+            note: Some(note.clone()),
+            created_at: at,
+            shared_with_partner: false,
+        }));
+    }
+    intake_bulk::insert_events(conn, &events)?;
+    if let (Some(first), Some(last)) = (ids.first(), ids.last()) {
+        audit::record(
+            conn,
+            &AuditEntry {
+                actor_user_id: Some(origin.uploaded_by),
+                action: "referrals_submitted",
+                object_type: "upload",
+                object_id: Some(origin.upload_id.to_string()),
+                client_addr: Some(&env.client_addr),
+                detail: Some(format!(
+                    "{} referrals created, ids {first} to {last}",
+                    ids.len()
+                )),
+            },
+            env.now,
+        )?;
+        tracing::info!(
+            upload.id = origin.upload_id,
+            referrals = ids.len(),
+            "upload referrals submitted"
+        );
+    }
+
+    for ((i, c, p), &id) in created.into_iter().zip(&ids) {
+        let score = p.score.value;
+        if settings
+            .auto_accept_score
+            .is_some_and(|threshold| i64::from(score) >= threshold)
+            && let Some(referral) = referrals::find(conn, id)?
+        {
+            auto_accept(conn, &referral, score, env)?;
+        }
+        results[i] = Some(RowResult {
+            outcome: if p.new.existing_customer {
+                RowOutcome::ExistingCustomer
+            } else {
+                RowOutcome::New
+            },
+            warnings: c.valid.warnings,
+            referral_id: Some(id),
         });
     }
-    Ok(results)
+    Ok(results.into_iter().flatten().collect())
 }

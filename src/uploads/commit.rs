@@ -5,10 +5,11 @@
 use chrono::{DateTime, Utc};
 
 use super::job::{self, Step};
+use super::pause::{self, Phase};
 use super::rows::{Referrers, count, detail, outcome_code, warnings};
 use super::{CHUNK_ROWS, UploadError};
 use crate::db::audit::{self, AuditEntry};
-use crate::db::uploads::{self, Counts, RowFilter, UploadStatus};
+use crate::db::uploads::{self, Counts, RowFilter, RowResultUpdate, UploadStatus};
 use crate::db::{AnyConnection, accounts, outbox, write_tx};
 use crate::domain::upload::{MappedRow, Mapping};
 use crate::mail::messages;
@@ -86,6 +87,7 @@ pub fn commit(
         let origin = UploadOrigin {
             upload_id,
             reporting_month: upload.reporting_month.clone(),
+            uploaded_by: upload.uploaded_by,
         };
         let mut batch_state = BatchState::default();
         let mut counts = Counts::default();
@@ -108,17 +110,22 @@ pub fn commit(
                 })
                 .collect();
             let results = submit_batch(conn, &batch, &origin, &settings, env, &mut batch_state)?;
-            for (row, result) in staged.iter().zip(&results) {
-                count(&mut counts, result);
-                uploads::set_row_result(
-                    conn,
-                    row.id,
-                    outcome_code(&result.outcome),
-                    &detail(&result.outcome),
-                    &warnings(result),
-                    result.referral_id,
-                )?;
-            }
+            let updates: Vec<RowResultUpdate> = staged
+                .iter()
+                .zip(&results)
+                .map(|(row, result)| {
+                    count(&mut counts, result);
+                    RowResultUpdate {
+                        row_id: row.id,
+                        outcome: outcome_code(&result.outcome),
+                        detail: detail(&result.outcome),
+                        warnings: warnings(result),
+                        referral_id: result.referral_id,
+                    }
+                })
+                .collect();
+            uploads::set_row_results(conn, &updates)?;
+            pause::point(Phase::Commit, i64::from(after));
         }
         uploads::set_progress(conn, upload_id, upload.total_rows, &counts, env.now)?;
         uploads::transition(conn, upload_id, &[from], UploadStatus::Done, None, env.now)?;

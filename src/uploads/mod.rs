@@ -6,12 +6,14 @@
 mod accept;
 mod commit;
 mod job;
+mod pause;
 mod rows;
 mod stage;
 
 pub use accept::{CheckedFile, FileProblem, NewUploadRequest, check_file, create, save_mapping};
 pub use commit::{Confirmed, commit, confirm, gave_up};
 pub use job::{IMPORT_UPLOAD, ImportUpload, Step, enqueue};
+pub use pause::PAUSE_VAR;
 pub use rows::outcome_label;
 pub use stage::stage;
 

@@ -5,12 +5,13 @@
 
 use chrono::{DateTime, Utc};
 
+use super::pause::{self, Phase};
 use super::rows::{Referrers, count, detail, outcome_code, summary, warnings};
 use super::{CHUNK_ROWS, UploadError};
 use crate::db::uploads::{self, Counts, NewUploadRow, Upload, UploadStatus};
 use crate::db::{AnyConnection, write_tx};
-use crate::domain::upload::{Delimiter, InFileRepeats, Mapping, Record, Records};
-use crate::pipeline::{BatchRow, IntakeSettings, preview_row};
+use crate::domain::upload::{Delimiter, InFileRepeats, MappedRow, Mapping, Record, Records};
+use crate::pipeline::{BatchRow, IntakeSettings, preview_chunk};
 
 /// Reads and checks every row of an upload that is staging; returns false when the upload
 /// was not (or stopped being) in that state, e.g. cancelled meanwhile.
@@ -50,7 +51,6 @@ pub fn stage(
         if chunk.is_empty() {
             break;
         }
-        let mut new_rows = Vec::with_capacity(chunk.len());
         let ctx = ChunkCtx {
             upload: &upload,
             mapping: &mapping,
@@ -58,17 +58,8 @@ pub fn stage(
             referrers: &referrers,
             now,
         };
-        for record in &chunk {
-            staged += 1;
-            new_rows.push(check_row(
-                conn,
-                &ctx,
-                staged,
-                record,
-                &mut seen,
-                &mut counts,
-            )?);
-        }
+        let new_rows = check_chunk(conn, &ctx, staged, &chunk, &mut seen, &mut counts)?;
+        staged += i32::try_from(chunk.len()).unwrap_or(i32::MAX);
         let still_staging = write_tx(conn, |conn| {
             let current = uploads::find(conn, upload_id, None)?;
             if current.and_then(|u| u.status()) != Some(UploadStatus::Staging) {
@@ -81,6 +72,7 @@ pub fn stage(
         if !still_staging {
             return Ok(false);
         }
+        pause::point(Phase::Stage, i64::from(staged));
     }
     let moved = write_tx(conn, |conn| {
         uploads::set_progress(conn, upload_id, staged, &counts, now)?;
@@ -105,33 +97,49 @@ struct ChunkCtx<'a> {
     now: DateTime<Utc>,
 }
 
-fn check_row(
+/// Checks a chunk of records whose first is row `before + 1`, as a commit would now.
+fn check_chunk(
     conn: &mut AnyConnection,
     ctx: &ChunkCtx,
-    row_no: i32,
-    record: &Record,
+    before: i32,
+    records: &[Record],
     seen: &mut InFileRepeats,
     counts: &mut Counts,
-) -> Result<NewUploadRow, UploadError> {
-    let mapped = ctx.mapping.apply(&record.cells);
-    let row = BatchRow {
-        row_no: u64::try_from(row_no).unwrap_or(0),
-        submitter: ctx.referrers.resolve(&mapped.referrer_email),
-        raw: &mapped.raw,
-    };
-    let result = preview_row(conn, &row, ctx.settings, ctx.now, seen)?;
-    count(counts, &result);
-    let (prospect, company, email) = summary(&mapped);
-    Ok(NewUploadRow {
-        upload_id: ctx.upload.id,
-        row_no,
-        line_no: i32::try_from(record.line).unwrap_or(i32::MAX),
-        cells: serde_json::to_string(&record.cells)?,
-        prospect,
-        company,
-        email,
-        outcome: outcome_code(&result.outcome).to_owned(),
-        detail: detail(&result.outcome),
-        warnings: warnings(&result),
-    })
+) -> Result<Vec<NewUploadRow>, UploadError> {
+    let mapped: Vec<MappedRow> = records
+        .iter()
+        .map(|r| ctx.mapping.apply(&r.cells))
+        .collect();
+    let rows: Vec<BatchRow> = mapped
+        .iter()
+        .zip(before + 1..)
+        .map(|(m, row_no)| BatchRow {
+            row_no: u64::try_from(row_no).unwrap_or(0),
+            submitter: ctx.referrers.resolve(&m.referrer_email),
+            raw: &m.raw,
+        })
+        .collect();
+    let results = preview_chunk(conn, &rows, ctx.settings, ctx.now, seen)?;
+    records
+        .iter()
+        .zip(&mapped)
+        .zip(&results)
+        .zip(before + 1..)
+        .map(|(((record, mapped), result), row_no)| {
+            count(counts, result);
+            let (prospect, company, email) = summary(mapped);
+            Ok(NewUploadRow {
+                upload_id: ctx.upload.id,
+                row_no,
+                line_no: i32::try_from(record.line).unwrap_or(i32::MAX),
+                cells: serde_json::to_string(&record.cells)?,
+                prospect,
+                company,
+                email,
+                outcome: outcome_code(&result.outcome).to_owned(),
+                detail: detail(&result.outcome),
+                warnings: warnings(result),
+            })
+        })
+        .collect()
 }

@@ -16,7 +16,7 @@ pub enum LineStatus {
     Approvable,
     /// Approved by an admin; can join a payout.
     Approved,
-    /// Paid out. Final.
+    /// Paid out. Final, unless the payout that paid it fails (then back to approved).
     Paid,
     /// Refused by an admin, with a reason. Final.
     Rejected,
@@ -75,10 +75,12 @@ impl FromStr for LineStatus {
 /// Whether a line may move from `from` to `to`.
 ///
 /// Pending becomes approvable (once [`is_past_holding`] says so); approvable becomes approved
-/// or rejected; approved becomes paid. Paid and rejected are final. The one move that changes
-/// nothing, approved to approved, is allowed: it is what a failed payout does to its lines,
-/// which stay approved and may join a later batch. Every other "move" to the same status is
-/// refused, so a repeated request cannot record a change that did not happen.
+/// or rejected; approved becomes paid. Rejected is final, and so is paid for everything but
+/// one move: a payout marked failed after it was marked paid (the bank returned the money)
+/// sends its lines back from paid to approved, so they may join a later batch. The one move
+/// that changes nothing, approved to approved, is allowed: it is what a failed payout does to
+/// its lines that were not paid yet. Every other "move" to the same status is refused, so a
+/// repeated request cannot record a change that did not happen.
 pub fn can_move(from: LineStatus, to: LineStatus) -> bool {
     use LineStatus::{Approvable, Approved, Paid, Pending, Rejected};
     matches!(
@@ -87,6 +89,7 @@ pub fn can_move(from: LineStatus, to: LineStatus) -> bool {
             | (Approvable, Approved | Rejected)
             | (Approved, Paid)
             | (Approved, Approved)
+            | (Paid, Approved)
     )
 }
 

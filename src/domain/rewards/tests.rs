@@ -264,6 +264,8 @@ fn line_statuses_move_only_along_the_approval_path() {
         (Approved, Paid),
         // A failed payout leaves its lines approved.
         (Approved, Approved),
+        // A payout marked failed after it was paid returns its lines to approved.
+        (Paid, Approved),
     ];
     for from in LineStatus::ALL {
         for to in LineStatus::ALL {

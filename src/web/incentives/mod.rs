@@ -3,7 +3,7 @@
 //! (scoped to the signed-in partner's organisation).
 
 mod payouts;
-mod rewards;
+pub(crate) mod rewards;
 mod tiers;
 
 use actix_web::web;

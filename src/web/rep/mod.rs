@@ -4,6 +4,7 @@
 
 mod queue;
 mod referral;
+mod refund;
 
 use actix_web::middleware::from_fn;
 use actix_web::web;
@@ -24,6 +25,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 "/referrals/{id}/stage",
                 web::post().to(referral::move_stage),
             )
-            .route("/referrals/{id}/note", web::post().to(referral::add_note)),
+            .route("/referrals/{id}/note", web::post().to(referral::add_note))
+            .route("/referrals/{id}/refund", web::post().to(refund::record)),
     );
 }

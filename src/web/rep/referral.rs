@@ -49,6 +49,9 @@ pub struct RepReferralPage {
     is_assignee: bool,
     expected_value: Option<String>,
     deal_value: Option<String>,
+    /// Refunded so far, once anything was; and whether the assignee can record a refund.
+    refunded: Option<String>,
+    can_refund: bool,
     next: Vec<Choice>,
     now_local: String,
     currency: String,
@@ -56,7 +59,7 @@ pub struct RepReferralPage {
     f: StageForm,
 }
 
-async fn load(
+pub(super) async fn load(
     state: &AppState,
     user: &CurrentUser,
     id: i64,
@@ -109,7 +112,7 @@ async fn record_denied(state: &AppState, user: &CurrentUser, id: i64) -> Result<
         .await
 }
 
-async fn render(
+pub(super) async fn render(
     state: &AppState,
     ctx: PageCtx,
     user: &CurrentUser,
@@ -154,6 +157,10 @@ async fn render(
         is_assignee: r.assigned_rep_id == Some(user.id),
         expected_value: money(r.expected_value_minor, &r.currency),
         deal_value: money(r.deal_value_minor, &r.currency),
+        refunded: money(Some(r.refunded_minor).filter(|m| *m > 0), &r.currency),
+        can_refund: r.assigned_rep_id == Some(user.id)
+            && r.status == Status::Won.as_str()
+            && r.deal_value_minor.is_some_and(|v| v > r.refunded_minor),
         next: stages::next_steps(&r.status)
             .into_iter()
             .filter(|s| *s != Status::Contacted)
@@ -209,6 +216,9 @@ pub struct StageForm {
     #[serde(default)]
     pub note: String,
     pub share: Option<String>,
+    /// The refund form's amount.
+    #[serde(default)]
+    pub refund: String,
 }
 
 /// A note that is too long gets its message before anything else is checked.

@@ -1,7 +1,8 @@
 //! A big upload's background work killed half-way, twice: once while its rows are staged and
-//! once inside the commit. The portal runs as a real process that the test kills with
-//! SIGKILL; after each restart there is no partial batch, and the work resumes to exactly one
-//! referral per row.
+//! once inside the commit. The portal runs as a real process with the import's test-only
+//! pause point set (`PORTAL_TEST_PAUSE_IMPORT`), so it stops at a known row; the test then
+//! kills it with SIGKILL. After each restart there is no partial batch, and the work resumes
+//! to exactly one referral per row.
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -15,16 +16,27 @@ use tokio::process::{Child, Command};
 use super::{referral_count, set_limits};
 use crate::common::{PASSWORD, TestApp, browser, case_now, fresh_database};
 
-const ROWS: usize = 8000;
+const ROWS: usize = 3000;
+/// Rows staged before the first kill: two chunks of 500 are saved, the rest are not.
+const STAGE_PAUSE: i64 = 1000;
+/// Rows committed (inside the open commit) before the second kill.
+const COMMIT_PAUSE: i64 = 1500;
 
 /// Starts the portal binary on the database; returns it and its address.
-async fn start(database_url: &str, data_dir: &std::path::Path) -> (Child, String) {
+/// With `pause`, the import stops at that point and says so in `<data_dir>/portal.err`.
+async fn start(
+    database_url: &str,
+    data_dir: &std::path::Path,
+    pause: Option<&str>,
+) -> (Child, String) {
     let port = TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("a free port")
         .port();
     let address = format!("http://127.0.0.1:{port}");
-    let child = Command::new(env!("CARGO_BIN_EXE_referral-portal"))
+    let stderr = std::fs::File::create(data_dir.join("portal.err")).expect("stderr file");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_referral-portal"));
+    command
         .env_clear()
         .env("DATABASE_URL", database_url)
         .env("PORTAL_DATA_DIR", data_dir)
@@ -33,10 +45,12 @@ async fn start(database_url: &str, data_dir: &std::path::Path) -> (Child, String
         .env("PORTAL_WORKER_INTERVAL_MS", "20")
         .env("RUST_LOG", "error")
         .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("start the portal");
+        .stderr(stderr)
+        .kill_on_drop(true);
+    if let Some(pause) = pause {
+        command.env(referral_portal::uploads::PAUSE_VAR, pause);
+    }
+    let child = command.spawn().expect("start the portal");
     let client = reqwest::Client::new();
     for _ in 0..500 {
         if client
@@ -89,81 +103,45 @@ async fn wait_for(app: &TestApp, id: i64, what: impl Fn(&str, i32) -> bool) -> (
     );
 }
 
-/// Whether another connection holds the intake write lock right now: SQLite's write lock (a
-/// fresh connection without busy timeout cannot begin an immediate transaction), or the
-/// PostgreSQL advisory lock intake takes.
-fn intake_locked(database_url: &str) -> bool {
-    use diesel::connection::SimpleConnection;
-    if database_url.starts_with("postgres") {
-        let mut conn = diesel::PgConnection::establish(database_url).expect("connect");
-        #[derive(QueryableByName)]
-        struct Free {
-            #[diesel(sql_type = diesel::sql_types::Bool)]
-            free: bool,
-        }
-        let free: Free = diesel::sql_query("SELECT pg_try_advisory_lock(7401) AS free")
-            .get_result(&mut conn)
-            .expect("probe");
-        return !free.free;
-    }
-    let mut conn = diesel::SqliteConnection::establish(database_url).expect("connect");
-    match conn.batch_execute("BEGIN IMMEDIATE") {
-        Ok(()) => {
-            let _ = conn.batch_execute("ROLLBACK");
-            false
-        }
-        Err(_) => true,
-    }
-}
-
-/// Waits until the commit transaction is running: its job is claimed and the intake lock has
-/// been held for several probes in a row.
-async fn wait_inside_commit(app: &TestApp, database_url: &str, id: i64) {
-    wait_for_commit_claim(app, id).await;
+/// Waits until the portal reports that the import stopped at its pause point.
+async fn wait_for_pause(app: &TestApp, expected: &str) {
+    let path = app.data_dir.path().join("portal.err");
     let deadline = std::time::Instant::now() + Duration::from_secs(120);
-    let mut held = 0;
     while std::time::Instant::now() < deadline {
-        held = if intake_locked(database_url) {
-            held + 1
-        } else {
-            0
-        };
-        if held >= 2 {
+        let err = std::fs::read_to_string(&path).unwrap_or_default();
+        if let Some(line) = err.lines().find(|l| l.starts_with("PORTAL_TEST_PAUSED")) {
+            assert_eq!(line, format!("PORTAL_TEST_PAUSED {expected}"));
             return;
         }
-        let (status, _) = state(app, id);
-        assert_eq!(
-            status, "importing",
-            "the commit ended before the test could kill it"
-        );
-        tokio::time::sleep(Duration::from_millis(1)).await;
+        tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    panic!("the commit never took the intake lock");
+    panic!(
+        "the import never reached its pause point {expected}: {}",
+        std::fs::read_to_string(&path).unwrap_or_default()
+    );
 }
 
-/// Waits until a process has claimed the upload's commit job.
-async fn wait_for_commit_claim(app: &TestApp, id: i64) {
-    let key = format!("upload-commit:{id}");
-    for _ in 0..20_000 {
-        let attempts: Option<i32> = jobs::table
-            .filter(jobs::unique_key.eq(&key))
-            .select(jobs::attempts)
-            .first(&mut app.conn())
-            .optional()
-            .expect("job");
-        if attempts.is_some_and(|a| a > 0) {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(2)).await;
-    }
-    panic!("the commit job was never claimed");
+/// The rows staged for an upload, and how many distinct row numbers they have.
+fn staged_rows(app: &TestApp, id: i64) -> (i64, i64) {
+    let row_nos: Vec<i32> = upload_rows::table
+        .filter(upload_rows::upload_id.eq(id))
+        .select(upload_rows::row_no)
+        .load(&mut app.conn())
+        .expect("rows");
+    let distinct: std::collections::HashSet<i32> = row_nos.iter().copied().collect();
+    (row_nos.len() as i64, distinct.len() as i64)
 }
 
 #[tokio::test]
 async fn a_big_import_killed_mid_batch_leaves_no_partial_batch_and_resumes_after_restart() {
     let data_dir = tempfile::tempdir().expect("temp dir");
     let database_url = fresh_database(data_dir.path());
-    let (mut portal, address) = start(&database_url, data_dir.path()).await;
+    let (mut portal, address) = start(
+        &database_url,
+        data_dir.path(),
+        Some(&format!("stage:{STAGE_PAUSE}")),
+    )
+    .await;
     let pool = referral_portal::db::pool::connect(&database_url, 2).expect("pool");
     let (client, jar) = browser();
     let mut app = TestApp {
@@ -186,41 +164,38 @@ async fn a_big_import_killed_mid_batch_leaves_no_partial_batch_and_resumes_after
         ));
     }
 
-    // Killed while the rows are staged: some chunks are in, the batch is not.
+    // Killed while the rows are staged: two chunks are in, the batch is not.
     let id = super::upload(&app, "crash.csv", file.into_bytes()).await;
-    let (_, staged) = wait_for(&app, id, |s, n| s != "staging" || n > 0).await;
+    wait_for_pause(&app, &format!("stage {STAGE_PAUSE}")).await;
     portal.kill().await.expect("kill");
-    let (status, _) = state(&app, id);
-    assert_eq!(
-        status, "staging",
-        "killed after staging finished ({staged} rows)"
-    );
+    assert_eq!(state(&app, id), ("staging".to_owned(), STAGE_PAUSE as i32));
+    assert_eq!(staged_rows(&app, id), (STAGE_PAUSE, STAGE_PAUSE));
     assert_eq!(referral_count(&app), 0);
 
     // After a restart the staging starts over and every row is there exactly once.
     expire_leases(&app);
-    let (mut portal, address) = start(&database_url, app.data_dir.path()).await;
+    let (mut portal, address) = start(
+        &database_url,
+        app.data_dir.path(),
+        Some(&format!("commit:{COMMIT_PAUSE}")),
+    )
+    .await;
     app.address = address;
     app.login("p.weber@partner-a.example", PASSWORD).await;
     wait_for(&app, id, |s, _| s == "preview").await;
-    let staged: i64 = upload_rows::table
-        .filter(upload_rows::upload_id.eq(id))
-        .count()
-        .get_result(&mut app.conn())
-        .expect("count");
-    assert_eq!(staged, ROWS as i64);
+    assert_eq!(staged_rows(&app, id), (ROWS as i64, ROWS as i64));
 
-    // Killed inside the commit: nothing of the batch is visible.
+    // Killed inside the commit, with 1,500 rows processed: nothing of the batch is visible.
     app.post(&format!("/partner/uploads/{id}/confirm"), &[])
         .await;
-    wait_inside_commit(&app, &database_url, id).await;
+    wait_for_pause(&app, &format!("commit {COMMIT_PAUSE}")).await;
     portal.kill().await.expect("kill");
     let (status, _) = state(&app, id);
     assert_eq!(status, "importing", "killed after the commit finished");
     assert_eq!(referral_count(&app), 0);
     let page_after_crash = {
         expire_leases(&app);
-        let (portal, address) = start(&database_url, app.data_dir.path()).await;
+        let (portal, address) = start(&database_url, app.data_dir.path(), None).await;
         app.address = address;
         // Sign in once the resumed commit is through: on SQLite a request that writes (the
         // session) waits for the commit's lock.
@@ -231,6 +206,7 @@ async fn a_big_import_killed_mid_batch_leaves_no_partial_batch_and_resumes_after
         page
     };
     assert_eq!(page_after_crash.text("#upload-status"), "Imported");
+    assert_eq!(super::outcomes(&app, id), vec!["new".to_owned(); ROWS]);
 
     let emails: std::collections::HashSet<Option<String>> = referrals::table
         .filter(referrals::upload_id.eq(id))

@@ -1,0 +1,1 @@
+DROP INDEX reward_lines_status_id;

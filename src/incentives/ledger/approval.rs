@@ -1,0 +1,207 @@
+//! Lines moving on: pending to approvable when the holding period ends (a periodic job), and
+//! approvable to approved or rejected by an admin.
+
+use chrono::{DateTime, Utc};
+use futures_util::future::BoxFuture;
+
+use super::notify;
+use crate::db::audit::{self, AuditEntry};
+use crate::db::jobs::Job;
+use crate::db::ledger::{self, RewardLine};
+use crate::db::{AnyConnection, write_tx};
+use crate::domain::LineStatus;
+use crate::incentives::IncentiveError;
+use crate::jobs::{JobContext, JobError, JobHandler};
+
+/// The periodic job that ends holding periods.
+pub const HOLDING_JOB: &str = "reward_holding";
+
+/// Lines moved per transaction, so one run never holds the write lock for long.
+const BATCH: i64 = 200;
+
+/// Moves every pending line whose holding period is over at `now` to approvable, with its
+/// move row; returns how many moved. Safe to run any number of times, on any number of
+/// processes: each move is conditional on the line still being pending.
+pub fn release_held(conn: &mut AnyConnection, now: DateTime<Utc>) -> Result<usize, IncentiveError> {
+    let mut moved = 0;
+    loop {
+        let (seen, changed) = write_tx(conn, |conn| {
+            let due = ledger::due_pending(conn, now, BATCH)?;
+            let mut changed = 0;
+            for id in &due {
+                let note = Some("Holding period over");
+                if ledger::move_line(
+                    conn,
+                    *id,
+                    LineStatus::Pending,
+                    LineStatus::Approvable,
+                    None,
+                    note,
+                    now,
+                )? {
+                    changed += 1;
+                }
+            }
+            Ok::<_, IncentiveError>((due.len(), changed))
+        })?;
+        moved += changed;
+        if (seen as i64) < BATCH || changed == 0 {
+            return Ok(moved);
+        }
+    }
+}
+
+/// The `reward_holding` job handler.
+pub struct ReleaseHeld;
+
+impl JobHandler for ReleaseHeld {
+    fn run<'a>(
+        &'a self,
+        ctx: &'a JobContext,
+        _job: &'a Job,
+    ) -> BoxFuture<'a, Result<(), JobError>> {
+        Box::pin(async move {
+            let now = ctx.clock.now();
+            let moved = ctx
+                .db(move |conn| release_held(conn, now).map_err(|e| JobError::from_error(&e)))
+                .await?;
+            if moved > 0 {
+                tracing::info!(lines = moved, "holding periods ended");
+            }
+            Ok(())
+        })
+    }
+}
+
+/// Which approvable lines an approval covers.
+#[derive(Debug, Clone, Copy)]
+pub enum ApproveScope {
+    /// One line.
+    Line(i64),
+    /// Every approvable line of a partner.
+    Partner(i64),
+}
+
+/// Approves approvable lines and queues one `reward_approved` mail per partner; returns the
+/// number of lines approved (0 when they were approved, rejected or missing meanwhile, so a
+/// double click approves and mails once).
+pub fn approve(
+    conn: &mut AnyConnection,
+    scope: ApproveScope,
+    admin_id: i64,
+    client_addr: &str,
+    now: DateTime<Utc>,
+    rewards_link: &str,
+) -> Result<usize, IncentiveError> {
+    write_tx(conn, |conn| {
+        let lines: Vec<RewardLine> = match scope {
+            ApproveScope::Line(id) => ledger::find_line(conn, id)?.into_iter().collect(),
+            ApproveScope::Partner(org) => {
+                let mut lines = Vec::new();
+                for id in ledger::line_ids_in_status(conn, org, LineStatus::Approvable)? {
+                    lines.extend(ledger::find_line(conn, id)?);
+                }
+                lines
+            }
+        };
+        // Per partner: (organisation, count, total, currency).
+        let mut approved: Vec<(i64, usize, i64, String)> = Vec::new();
+        for line in lines {
+            if !ledger::move_line(
+                conn,
+                line.id,
+                LineStatus::Approvable,
+                LineStatus::Approved,
+                Some(admin_id),
+                None,
+                now,
+            )? {
+                continue;
+            }
+            audit_move(
+                conn,
+                "reward_line_approved",
+                &line,
+                admin_id,
+                client_addr,
+                None,
+                now,
+            )?;
+            match approved
+                .iter_mut()
+                .find(|(org, ..)| *org == line.organisation_id)
+            {
+                Some((_, count, total, _)) => {
+                    *count += 1;
+                    *total = total.saturating_add(line.amount_minor);
+                }
+                None => approved.push((line.organisation_id, 1, line.amount_minor, line.currency)),
+            }
+        }
+        for (org, count, total, currency) in &approved {
+            notify::approved(conn, *org, *count, *total, currency, rewards_link, now)?;
+        }
+        Ok(approved.iter().map(|(_, count, ..)| count).sum())
+    })
+}
+
+/// Rejects one approvable line with the admin's reason; returns whether it moved.
+pub fn reject(
+    conn: &mut AnyConnection,
+    line_id: i64,
+    reason: &str,
+    admin_id: i64,
+    client_addr: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, IncentiveError> {
+    write_tx(conn, |conn| {
+        let Some(line) = ledger::find_line(conn, line_id)? else {
+            return Ok(false);
+        };
+        let moved = ledger::move_line(
+            conn,
+            line_id,
+            LineStatus::Approvable,
+            LineStatus::Rejected,
+            Some(admin_id),
+            Some(reason),
+            now,
+        )?;
+        if moved {
+            let detail = Some(reason.to_owned());
+            audit_move(
+                conn,
+                "reward_line_rejected",
+                &line,
+                admin_id,
+                client_addr,
+                detail,
+                now,
+            )?;
+        }
+        Ok(moved)
+    })
+}
+
+fn audit_move(
+    conn: &mut AnyConnection,
+    action: &str,
+    line: &RewardLine,
+    admin_id: i64,
+    client_addr: &str,
+    detail: Option<String>,
+    now: DateTime<Utc>,
+) -> diesel::QueryResult<()> {
+    audit::record(
+        conn,
+        &AuditEntry {
+            actor_user_id: Some(admin_id),
+            action,
+            object_type: "reward_line",
+            object_id: Some(line.id.to_string()),
+            client_addr: Some(client_addr),
+            detail: detail.or_else(|| Some(notify::money(line.amount_minor, &line.currency))),
+        },
+        now,
+    )
+}
