@@ -322,13 +322,14 @@ fn find_protecting(
     }))
 }
 
-/// Accepts a referral whose score reached the auto-accept threshold, and routes it.
+/// Accepts a referral whose score reached the auto-accept threshold, and routes it; returns
+/// whether it did. The caller re-evaluates the partner's tier (once per upload chunk).
 fn auto_accept(
     conn: &mut AnyConnection,
     referral: &Referral,
     score: u8,
     env: &IntakeEnv,
-) -> Result<(), PipelineError> {
+) -> Result<bool, PipelineError> {
     if !referrals::transition(
         conn,
         referral.id,
@@ -336,7 +337,7 @@ fn auto_accept(
         Status::Accepted,
         env.now,
     )? {
-        return Ok(());
+        return Ok(false);
     }
     referrals::add_event(
         conn,
@@ -353,8 +354,6 @@ fn auto_accept(
         },
         env.now,
     )?;
-    // An accepted referral counts towards tiers at once.
-    crate::incentives::tiers::reevaluate(conn, referral.organisation_id, env.now)?;
     if let Some(accepted) = referrals::find(conn, referral.id)? {
         let rep_link_base = env
             .referral_link_base
@@ -372,7 +371,7 @@ fn auto_accept(
             &ctx,
         )?;
     }
-    Ok(())
+    Ok(true)
 }
 
 /// The first word of a normalised company name: the index range the similarity check scans.
@@ -656,8 +655,10 @@ fn create(
     if settings
         .auto_accept_score
         .is_some_and(|threshold| i64::from(score.value) >= threshold)
+        && auto_accept(conn, &referral, score.value, env)?
     {
-        auto_accept(conn, &referral, score.value, env)?;
+        // An accepted referral counts towards tiers at once.
+        crate::incentives::tiers::reevaluate(conn, referral.organisation_id, env.now)?;
     }
     Ok(referrals::find(conn, referral.id)?.unwrap_or(referral))
 }

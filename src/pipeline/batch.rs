@@ -328,14 +328,16 @@ pub fn submit_batch(
         );
     }
 
+    let mut accepted_for = std::collections::BTreeSet::new();
     for ((i, c, p), &id) in created.into_iter().zip(&ids) {
         let score = p.score.value;
         if settings
             .auto_accept_score
             .is_some_and(|threshold| i64::from(score) >= threshold)
             && let Some(referral) = referrals::find(conn, id)?
+            && auto_accept(conn, &referral, score, env)?
         {
-            auto_accept(conn, &referral, score, env)?;
+            accepted_for.insert(referral.organisation_id);
         }
         results[i] = Some(RowResult {
             outcome: if p.new.existing_customer {
@@ -346,6 +348,10 @@ pub fn submit_batch(
             warnings: c.valid.warnings,
             referral_id: Some(id),
         });
+    }
+    // Tiers count the chunk's accepted referrals once, not once per row.
+    for organisation_id in accepted_for {
+        crate::incentives::tiers::reevaluate(conn, organisation_id, env.now)?;
     }
     Ok(results.into_iter().flatten().collect())
 }

@@ -430,3 +430,20 @@ async fn two_reviews_at_once_demote_and_mail_once() {
         .expect("count");
     assert_eq!(changes, 2);
 }
+
+#[tokio::test]
+async fn auto_accepted_referrals_promote_too() {
+    let (app, _admin, fx) = partner_and_admin("Silver", "").await;
+    let mut conn = app.conn();
+    let mut routing = referral_portal::db::settings::load_routing(&mut conn).expect("load");
+    routing.auto_accept_score = Some(0);
+    referral_portal::db::settings::save_routing(&mut conn, &routing).expect("save");
+    drop(conn);
+
+    refer(&app, 1).await;
+    assert_eq!(tier_of(&app, fx.partner_a), "Registered");
+    refer(&app, 2).await;
+    assert_eq!(tier_of(&app, fx.partner_a), "Silver");
+    let page = app.get("/partner/tier").await;
+    assert_eq!(page.text("#current-tier"), "Silver");
+}
