@@ -152,6 +152,13 @@ pub fn build(
         Arc::new(uploads::ImportUpload {
             link_base: config.base_url.as_str().trim_end_matches('/').to_owned(),
         }),
+    )
+    .every(
+        incentives::tiers::job::TIER_REVIEW,
+        chrono::TimeDelta::hours(1),
+        Arc::new(incentives::tiers::job::TierReview {
+            link: config.link("/partner/tier"),
+        }),
     );
     tokio::spawn(runner.run());
 

@@ -75,6 +75,8 @@ pub enum PipelineError {
     Payload(#[from] serde_json::Error),
     #[error(transparent)]
     Assign(#[from] crate::assignment::AssignError),
+    #[error(transparent)]
+    Incentive(#[from] crate::incentives::IncentiveError),
 }
 
 /// The settings intake reads once per submission (or once per upload).
@@ -322,13 +324,14 @@ fn find_protecting(
     }))
 }
 
-/// Accepts a referral whose score reached the auto-accept threshold, and routes it.
+/// Accepts a referral whose score reached the auto-accept threshold, and routes it; returns
+/// whether it did. The caller re-evaluates the partner's tier (once per upload chunk).
 fn auto_accept(
     conn: &mut AnyConnection,
     referral: &Referral,
     score: u8,
     env: &IntakeEnv,
-) -> Result<(), PipelineError> {
+) -> Result<bool, PipelineError> {
     if !referrals::transition(
         conn,
         referral.id,
@@ -336,7 +339,7 @@ fn auto_accept(
         Status::Accepted,
         env.now,
     )? {
-        return Ok(());
+        return Ok(false);
     }
     referrals::add_event(
         conn,
@@ -370,7 +373,7 @@ fn auto_accept(
             &ctx,
         )?;
     }
-    Ok(())
+    Ok(true)
 }
 
 /// The first word of a normalised company name: the index range the similarity check scans.
@@ -654,8 +657,10 @@ fn create(
     if settings
         .auto_accept_score
         .is_some_and(|threshold| i64::from(score.value) >= threshold)
+        && auto_accept(conn, &referral, score.value, env)?
     {
-        auto_accept(conn, &referral, score.value, env)?;
+        // An accepted referral counts towards tiers at once.
+        crate::incentives::tiers::reevaluate(conn, referral.organisation_id, env.now)?;
     }
     Ok(referrals::find(conn, referral.id)?.unwrap_or(referral))
 }

@@ -82,6 +82,8 @@ pub enum ReviewError {
     Pipeline(#[from] pipeline::PipelineError),
     #[error(transparent)]
     Assign(#[from] assignment::AssignError),
+    #[error(transparent)]
+    Incentive(#[from] crate::incentives::IncentiveError),
 }
 
 /// Applies a decision, emails the submitter with the note, and records it.
@@ -151,6 +153,8 @@ pub fn decide(
             },
             actor.now,
         )?;
+        // Acceptance and rejection change the qualified referrals that tiers count.
+        crate::incentives::tiers::reevaluate(conn, referral.organisation_id, actor.now)?;
         if to == Status::Accepted
             && let Some(accepted) = referrals::find(conn, referral.id)?
         {

@@ -16,6 +16,8 @@ pub mod routing;
 pub mod schema;
 pub mod sessions;
 pub mod settings;
+pub mod standings;
+pub mod tiers;
 pub mod upload_staging;
 pub mod uploads;
 

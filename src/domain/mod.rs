@@ -55,6 +55,6 @@ pub use sla::{
 };
 pub use tiers::{
     DemotionPolicy, Progress, Tier, TierDecision, TierLadder, TierLadderError, TierStanding,
-    evaluate, progress_to_next, tier_for,
+    evaluate, progress_to_next, tier_for, trailing_window,
 };
 pub use title::{Seniority, SeniorityError, seniority_of};

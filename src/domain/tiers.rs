@@ -2,9 +2,10 @@
 //! for the next one, and when a tier changes.
 //!
 //! A tier has up to two thresholds, on closed-won value and on the number of qualified
-//! referrals in the trailing window. A tier is reached when **all** of its set thresholds are
-//! met: a Gold needing 50,000.00 of won deals and 10 qualified referrals asks for both. (The
-//! alternative, any one threshold, would let a single large deal skip every volume target.)
+//! referrals in the trailing window. A tier is reached when **any** of its set thresholds is
+//! met: a Gold at 50,000.00 of won deals or 10 qualified referrals rewards the partner who
+//! closes a few large deals as much as the one who sends many good introductions, and the
+//! dashboard can say "3 more qualified referrals or 8,400.00 of won deals to Gold".
 //! A tier with neither set is the entry tier; the lowest tier must be one, and only it may be.
 //!
 //! Promotion happens as soon as a higher tier is reached. Falling below the current tier only
@@ -40,10 +41,16 @@ pub struct TierStanding {
 }
 
 impl Tier {
-    /// Whether `standing` meets every threshold this tier sets. Won value in a currency other
-    /// than the threshold's meets nothing.
+    /// Whether `standing` meets at least one threshold this tier sets; the entry tier, with
+    /// none, is reached by everyone. Won value in a currency other than the threshold's meets
+    /// nothing.
     pub fn is_reached_by(&self, standing: &TierStanding) -> bool {
-        missing_won_value(self, standing).is_none() && missing_qualified(self, standing).is_none()
+        if !self.has_thresholds() {
+            return true;
+        }
+        let won = self.min_won_value.is_some() && missing_won_value(self, standing).is_none();
+        let qualified = self.min_qualified.is_some() && missing_qualified(self, standing).is_none();
+        won || qualified
     }
 
     fn has_thresholds(&self) -> bool {
@@ -75,6 +82,15 @@ pub enum TierLadderError {
     /// A won-value threshold below zero.
     #[error("The won value for {0} must be zero or more")]
     NegativeThreshold(String),
+    /// A threshold no higher than the same threshold of a lower tier, which would make that
+    /// lower tier unreachable.
+    #[error("{name} must ask for more than {below} on each threshold both set")]
+    NotIncreasing {
+        /// The higher tier.
+        name: String,
+        /// The tier below it.
+        below: String,
+    },
     /// A won-value threshold in another currency than the program's.
     #[error("The won value for {name} must be in the program currency, {expected}")]
     WrongCurrency {
@@ -93,7 +109,8 @@ pub struct TierLadder {
 
 impl TierLadder {
     /// Checks and orders `tiers`: names and ranks unique, the lowest rank without thresholds
-    /// and every other with at least one, won values of zero or more in `currency`.
+    /// and every other with at least one, each threshold above the same threshold of every
+    /// lower tier, won values of zero or more in `currency`.
     pub fn new(currency: Currency, mut tiers: Vec<Tier>) -> Result<TierLadder, TierLadderError> {
         tiers.sort_by_key(|t| t.rank);
         let entry = tiers.first().ok_or(TierLadderError::NoTiers)?;
@@ -113,6 +130,24 @@ impl TierLadder {
             }
             if i > 0 && !tier.has_thresholds() {
                 return Err(TierLadderError::NoThreshold(tier.name.clone()));
+            }
+            // Any one threshold reaches a tier, so a higher tier asking for less on a threshold
+            // would be reached first and hide the tiers below it.
+            let not_above =
+                |a: Option<i64>, b: Option<i64>| matches!((a, b), (Some(a), Some(b)) if a <= b);
+            if let Some(lower) = earlier.iter().rev().find(|t| {
+                not_above(
+                    tier.min_won_value.map(|m| m.minor),
+                    t.min_won_value.map(|m| m.minor),
+                ) || not_above(
+                    tier.min_qualified.map(i64::from),
+                    t.min_qualified.map(i64::from),
+                )
+            }) {
+                return Err(TierLadderError::NotIncreasing {
+                    name: tier.name.clone(),
+                    below: lower.name.clone(),
+                });
             }
             if let Some(value) = tier.min_won_value {
                 if value.currency != currency {
@@ -165,18 +200,25 @@ pub fn tier_for<'a>(ladder: &'a TierLadder, standing: &TierStanding) -> &'a Tier
 
 /// What a partner still lacks for the tier above their current one.
 ///
-/// Since every set threshold must be met, the page joins the missing parts with "and":
-/// "3 more qualified referrals and 8,400.00 more of won deals to Gold". A part is `None` when
-/// the tier sets no such threshold or it is already met; both `None` means the next tier is
-/// reached and a promotion is due.
+/// Since meeting any one set threshold is enough, the page joins the missing parts with "or":
+/// "3 more qualified referrals or 8,400.00 of won deals to Gold". A part is `None` when the
+/// tier sets no such threshold; both are `None` once the next tier is reached (a promotion is
+/// due), because then nothing is missing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Progress<'a> {
     /// The tier above the current one.
     pub next: &'a Tier,
-    /// Won value still needed, if that threshold is set and unmet.
+    /// Won value still needed, if that threshold is set and the tier is not reached.
     pub missing_won_value: Option<Money>,
-    /// Qualified referrals still needed, if that threshold is set and unmet.
+    /// Qualified referrals still needed, if that threshold is set and the tier is not reached.
     pub missing_qualified: Option<u32>,
+}
+
+impl Progress<'_> {
+    /// Whether the standing already reaches the next tier.
+    pub fn is_reached(&self) -> bool {
+        self.missing_won_value.is_none() && self.missing_qualified.is_none()
+    }
 }
 
 /// Progress from `current` to the tier above it, or `None` at the top of the ladder.
@@ -186,6 +228,13 @@ pub fn progress_to_next<'a>(
     standing: &TierStanding,
 ) -> Option<Progress<'a>> {
     let next = ladder.above(current)?;
+    if next.is_reached_by(standing) {
+        return Some(Progress {
+            next,
+            missing_won_value: None,
+            missing_qualified: None,
+        });
+    }
     Some(Progress {
         next,
         missing_won_value: missing_won_value(next, standing),
@@ -207,6 +256,22 @@ fn missing_won_value(tier: &Tier, standing: &TierStanding) -> Option<Money> {
 fn missing_qualified(tier: &Tier, standing: &TierStanding) -> Option<u32> {
     let missing = tier.min_qualified?.saturating_sub(standing.qualified);
     (missing > 0).then_some(missing)
+}
+
+/// The trailing window that standings are counted over at `now`: from the same local wall
+/// time `months` calendar months earlier in the program zone (the month's last day when that
+/// day is missing) up to `now`, both ends included.
+pub fn trailing_window(
+    now: DateTime<Utc>,
+    months: Months,
+    zone: Tz,
+) -> (DateTime<Utc>, DateTime<Utc>) {
+    let local = now.with_timezone(&zone).naive_local();
+    let start = match local.checked_sub_months(months) {
+        Some(wall) => local_to_instant(zone, wall),
+        None => DateTime::<Utc>::MIN_UTC,
+    };
+    (start, now)
 }
 
 /// How long a partner may stay below their tier before a period end demotes them.

@@ -398,3 +398,31 @@ mail_templates!(
 pub fn payout_failed(to: &str, m: &PayoutFailed) -> Result<OutgoingMail, MailError> {
     m.render("payout_failed", to)
 }
+
+/// Tells a partner's users that their tier changed, up or down, and why.
+pub struct TierChanged {
+    pub name: String,
+    pub organisation: String,
+    pub from_tier: Option<String>,
+    pub to_tier: String,
+    pub promoted: bool,
+    pub reason: String,
+    /// What the new tier unlocks, e.g. "100.00 EUR when a meeting is booked".
+    pub unlocks: Vec<String>,
+    pub perks: String,
+    /// Absolute URL of the tier dashboard, when the sender knows the base URL.
+    pub link: Option<String>,
+}
+mail_templates!(
+    TierChanged,
+    "mail/tier_changed/subject.txt",
+    "mail/tier_changed/body.txt",
+    "mail/tier_changed/body.html",
+    TierChangedSubject,
+    TierChangedText,
+    TierChangedHtml
+);
+
+pub fn tier_changed(to: &str, m: &TierChanged) -> Result<OutgoingMail, MailError> {
+    m.render("tier_changed", to)
+}

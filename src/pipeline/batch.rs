@@ -360,6 +360,7 @@ pub fn publish_batch(
     env: &IntakeEnv,
 ) -> Result<usize, PipelineError> {
     let shown = upload_staging::publish(conn, upload_id)?;
+    let mut accepted_for = std::collections::BTreeSet::new();
     if let Some(threshold) = settings.auto_accept_score {
         for &(id, score) in &shown {
             let Some(score) = score.and_then(|s| u8::try_from(s).ok()) else {
@@ -367,10 +368,15 @@ pub fn publish_batch(
             };
             if i64::from(score) >= threshold
                 && let Some(referral) = referrals::find(conn, id)?
+                && auto_accept(conn, &referral, score, env)?
             {
-                auto_accept(conn, &referral, score, env)?;
+                accepted_for.insert(referral.organisation_id);
             }
         }
+    }
+    // Tiers count the batch's accepted referrals once per partner, not once per row.
+    for organisation_id in accepted_for {
+        crate::incentives::tiers::reevaluate(conn, organisation_id, env.now)?;
     }
     Ok(shown.len())
 }

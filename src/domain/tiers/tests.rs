@@ -21,7 +21,7 @@ fn tier(name: &str, rank: u8, won: Option<i64>, qualified: Option<u32>) -> Tier 
     }
 }
 
-/// Registered (entry), Silver (10,000.00 won and 5 qualified), Gold (50,000.00 and 10).
+/// Registered (entry), Silver (10,000.00 won or 5 qualified), Gold (50,000.00 or 10).
 fn ladder() -> TierLadder {
     TierLadder::new(
         Currency::EUR,
@@ -53,29 +53,60 @@ fn quarterly() -> DemotionPolicy {
 }
 
 #[test]
-fn the_highest_tier_whose_every_threshold_is_met_applies() {
+fn the_highest_tier_with_any_threshold_met_applies() {
     let ladder = ladder();
     let cases = [
         (standing(0, 0), "Registered"),
-        (standing(10_000, 4), "Registered"),
-        (standing(9_999, 50), "Registered"),
-        (standing(10_000, 5), "Silver"),
-        (standing(200_000, 9), "Silver"),
+        (standing(9_999, 4), "Registered"),
+        (standing(10_000, 4), "Silver"),
+        (standing(0, 5), "Silver"),
+        (standing(49_999, 9), "Silver"),
+        (standing(9_999, 50), "Gold"),
+        (standing(200_000, 0), "Gold"),
         (standing(50_000, 10), "Gold"),
     ];
     for (standing, expected) in cases {
         assert_eq!(tier_for(&ladder, &standing).name, expected, "{standing:?}");
     }
-    let dollars = TierStanding {
+    // Won value in another currency meets nothing; the referrals still count.
+    let dollars = |qualified| TierStanding {
         won_value: Money::new(100_000_000, Currency::USD),
-        qualified: 50,
+        qualified,
     };
-    assert_eq!(tier_for(&ladder, &dollars).name, "Registered");
+    assert_eq!(tier_for(&ladder, &dollars(3)).name, "Registered");
+    assert_eq!(tier_for(&ladder, &dollars(5)).name, "Silver");
 }
 
 #[test]
-fn progress_names_every_threshold_still_missing_for_the_next_tier() {
+fn a_tier_with_one_threshold_is_reached_by_that_one_alone() {
+    let ladder = TierLadder::new(
+        Currency::EUR,
+        vec![
+            tier("Registered", 0, None, None),
+            tier("Silver", 1, None, Some(3)),
+            tier("Gold", 2, Some(20_000), None),
+        ],
+    )
+    .unwrap();
+    let cases = [
+        (standing(19_999, 2), "Registered"),
+        (standing(19_999, 3), "Silver"),
+        (standing(20_000, 0), "Gold"),
+    ];
+    for (standing, expected) in cases {
+        assert_eq!(tier_for(&ladder, &standing).name, expected, "{standing:?}");
+    }
+    let silver = named(&ladder, "Silver");
+    let progress = progress_to_next(&ladder, silver, &standing(1_000, 40)).unwrap();
+    assert_eq!(progress.next.name, "Gold");
+    assert_eq!(progress.missing_won_value, Some(eur(19_000)));
+    assert_eq!(progress.missing_qualified, None);
+}
+
+#[test]
+fn progress_names_each_way_still_open_to_the_next_tier() {
     let ladder = ladder();
+    // (current, standing, expected (next, won still needed, referrals still needed))
     let cases = [
         (
             "Registered",
@@ -84,15 +115,21 @@ fn progress_names_every_threshold_still_missing_for_the_next_tier() {
         ),
         (
             "Registered",
+            standing(0, 0),
+            Some(("Silver", Some(10_000), Some(5))),
+        ),
+        // One threshold met is enough: nothing is missing and a promotion is due.
+        (
+            "Registered",
             standing(12_000, 2),
-            Some(("Silver", None, Some(3))),
+            Some(("Silver", None, None)),
         ),
         (
             "Silver",
-            standing(12_000, 10),
-            Some(("Gold", Some(38_000), None)),
+            standing(12_000, 8),
+            Some(("Gold", Some(38_000), Some(2))),
         ),
-        ("Silver", standing(60_000, 12), Some(("Gold", None, None))),
+        ("Silver", standing(60_000, 2), Some(("Gold", None, None))),
         ("Gold", standing(60_000, 12), None),
     ];
     for (current, standing, expected) in cases {
@@ -105,6 +142,8 @@ fn progress_names_every_threshold_still_missing_for_the_next_tier() {
         });
         assert_eq!(got, expected, "{current} with {standing:?}");
     }
+    let due = progress_to_next(&ladder, named(&ladder, "Silver"), &standing(0, 10)).unwrap();
+    assert!(due.is_reached());
 }
 
 #[test]
@@ -135,7 +174,7 @@ fn tier_decisions_promote_at_once_and_demote_only_at_a_period_end_after_the_grac
         (
             "falling below mid-period only starts the grace",
             "Gold",
-            standing(20_000, 12),
+            standing(20_000, 6),
             fell,
             false,
             None,
@@ -144,7 +183,7 @@ fn tier_decisions_promote_at_once_and_demote_only_at_a_period_end_after_the_grac
         (
             "still below mid-period while the grace runs",
             "Gold",
-            standing(20_000, 12),
+            standing(20_000, 6),
             "2026-06-20T00:00:00Z",
             false,
             Some(fell),
@@ -153,7 +192,7 @@ fn tier_decisions_promote_at_once_and_demote_only_at_a_period_end_after_the_grac
         (
             "a period end inside the grace keeps the tier",
             "Gold",
-            standing(20_000, 12),
+            standing(20_000, 6),
             "2026-07-01T07:00:00Z",
             true,
             Some(fell),
@@ -162,7 +201,7 @@ fn tier_decisions_promote_at_once_and_demote_only_at_a_period_end_after_the_grac
         (
             "the grace ran out mid-period: wait for the period end",
             "Gold",
-            standing(20_000, 12),
+            standing(20_000, 6),
             "2026-09-01T00:00:00Z",
             false,
             Some(fell),
@@ -171,7 +210,7 @@ fn tier_decisions_promote_at_once_and_demote_only_at_a_period_end_after_the_grac
         (
             "the first period end after the grace demotes",
             "Gold",
-            standing(20_000, 12),
+            standing(20_000, 6),
             "2026-10-01T07:00:00Z",
             true,
             Some(fell),
@@ -189,7 +228,7 @@ fn tier_decisions_promote_at_once_and_demote_only_at_a_period_end_after_the_grac
         (
             "the grace is counted in the program zone: local midnight plus three months",
             "Gold",
-            standing(20_000, 12),
+            standing(20_000, 6),
             "2026-10-01T07:00:00Z",
             true,
             Some("2026-07-01T07:00:00Z"),
@@ -198,7 +237,7 @@ fn tier_decisions_promote_at_once_and_demote_only_at_a_period_end_after_the_grac
         (
             "falling below at a period end starts the grace too",
             "Gold",
-            standing(20_000, 12),
+            standing(20_000, 6),
             "2026-10-01T07:00:00Z",
             true,
             None,
@@ -207,7 +246,7 @@ fn tier_decisions_promote_at_once_and_demote_only_at_a_period_end_after_the_grac
         (
             "recovering during the grace cancels it",
             "Gold",
-            standing(55_000, 12),
+            standing(55_000, 6),
             "2026-08-01T00:00:00Z",
             false,
             Some(fell),
@@ -216,7 +255,7 @@ fn tier_decisions_promote_at_once_and_demote_only_at_a_period_end_after_the_grac
         (
             "recovering is checked before demoting at a period end",
             "Gold",
-            standing(55_000, 12),
+            standing(55_000, 6),
             "2026-10-01T07:00:00Z",
             true,
             Some(fell),
@@ -225,7 +264,7 @@ fn tier_decisions_promote_at_once_and_demote_only_at_a_period_end_after_the_grac
         (
             "climbing above the current tier during a grace promotes",
             "Silver",
-            standing(55_000, 12),
+            standing(55_000, 6),
             "2026-08-01T00:00:00Z",
             false,
             Some(fell),
@@ -314,6 +353,17 @@ fn ladders_that_leave_partners_without_a_tier_are_refused() {
             TierLadderError::EmptyName,
         ),
         (
+            vec![
+                entry(),
+                tier("Silver", 1, Some(10_000), Some(5)),
+                tier("Gold", 2, Some(50_000), Some(5)),
+            ],
+            TierLadderError::NotIncreasing {
+                name: "Gold".into(),
+                below: "Silver".into(),
+            },
+        ),
+        (
             vec![entry(), tier("Silver", 1, Some(-1), None)],
             TierLadderError::NegativeThreshold("Silver".into()),
         ),
@@ -348,4 +398,19 @@ fn a_ladder_is_ordered_from_the_entry_tier_up() {
     assert_eq!(names, ["Registered", "Silver", "Gold"]);
     assert_eq!(ladder.entry().name, "Registered");
     assert_eq!(ladder.above(named(&ladder, "Gold")), None);
+}
+
+#[test]
+fn the_trailing_window_counts_calendar_months_in_the_program_zone() {
+    let cases = [
+        // 10:00 PDT on 14 May back to 10:00 PST on 14 November.
+        ("2026-05-14T17:00:00Z", 6, "2025-11-14T18:00:00Z"),
+        ("2026-12-04T12:00:00Z", 12, "2025-12-04T12:00:00Z"),
+        // 31 March local minus one month is the last day of February.
+        ("2026-03-31T19:00:00Z", 1, "2026-02-28T20:00:00Z"),
+    ];
+    for (now, months, start) in cases {
+        let (from, to) = trailing_window(utc(now), Months::new(months), Los_Angeles);
+        assert_eq!((from, to), (utc(start), utc(now)), "{now} minus {months}");
+    }
 }
