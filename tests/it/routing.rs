@@ -393,6 +393,19 @@ async fn escalation_reassigns_when_enabled_and_running_it_twice_mails_once() {
                 rep_link_base: app.url("/rep/referrals/"),
             }),
         )
+        // A runner claims any due job, the escalation's mail included: it must be able to
+        // deliver it, or the mail waits for a retry long after this test looked.
+        .handle(
+            referral_portal::db::outbox::DELIVER_MAIL,
+            std::sync::Arc::new(referral_portal::mail::delivery::DeliverMail {
+                transport: referral_portal::mail::transport::MailTransport::file(
+                    app.mail_dir.clone(),
+                )
+                .expect("mail dir"),
+                from: "portal@vendor.example".into(),
+                message_id_domain: "localhost".into(),
+            }),
+        )
     };
     let (a, b) = (runner(1), runner(2));
     let _ = tokio::join!(a.run_once(), b.run_once());
