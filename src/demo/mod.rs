@@ -181,7 +181,9 @@ pub fn fill_if_empty(conn: &mut AnyConnection, clock: &dyn Clock) -> Result<bool
             user_id: users[i % users.len()],
             organisation_id: *org,
         };
-        let when = now - TimeDelta::hours(2 + (i as i64) * 23);
+        // About three months of history (inside the 90-day protection window), so the older
+        // rewards have finished their 30-day holding period.
+        let when = now - TimeDelta::hours(2 + (i as i64) * 36);
         let env = IntakeEnv {
             now: when,
             referral_link_base: "/partner/referrals/".into(),
@@ -323,7 +325,9 @@ fn work_the_pipeline(
             },
         ],
     };
-    let span = (now - accepted) / (plan.len() as i32 + 1);
+    // Reps move fast: a step every 36 hours at most, so older deals closed long enough ago
+    // for their rewards to be approvable and paid.
+    let span = ((now - accepted) / (plan.len() as i32 + 1)).min(TimeDelta::hours(36));
     for (k, step) in plan.into_iter().enumerate() {
         let at = accepted + span * (k as i32 + 1);
         let step = match step {

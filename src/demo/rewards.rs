@@ -1,15 +1,18 @@
 //! The demo ledger: the demo pipeline booked reward lines as it would live; here the older
-//! ones finish their holding period, some are approved, one won deal is partly refunded (a
-//! clawback), and the months that have ended get their statements — so every status shows.
+//! ones finish their holding period, one is rejected, most are approved (a partner's newest
+//! waits for an admin), one won deal is partly refunded (a clawback), and the months that
+//! have ended get their statements — so every status shows.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
 use super::SetupError;
+use crate::db::AnyConnection;
 use crate::db::schema::reward_lines;
-use crate::db::{AnyConnection, ledger};
 use crate::domain::{Currency, LineStatus, Money};
-use crate::incentives::ledger::{RefundActor, record_refund, release_held};
+use crate::incentives::ledger::{
+    ApproveScope, RefundActor, approve, record_refund, reject, release_held,
+};
 use crate::incentives::statements::close_due;
 
 pub(super) fn seed(
@@ -18,23 +21,35 @@ pub(super) fn seed(
     admin_id: i64,
 ) -> Result<(), SetupError> {
     release_held(conn, now)?;
-    let approvable: Vec<i64> = reward_lines::table
+    let approvable: Vec<(i64, i64, String)> = reward_lines::table
         .filter(reward_lines::status.eq(LineStatus::Approvable.as_str()))
         .order(reward_lines::id.asc())
-        .select(reward_lines::id)
+        .select((
+            reward_lines::id,
+            reward_lines::organisation_id,
+            reward_lines::event,
+        ))
         .load(conn)?;
-    // Every other approvable line approved; the rest wait for an admin.
-    for id in approvable.iter().step_by(2) {
-        let note = Some("Checked against the closed deal.");
-        ledger::move_line(
-            conn,
-            *id,
-            LineStatus::Approvable,
-            LineStatus::Approved,
-            Some(admin_id),
-            note,
-            now,
-        )?;
+    // The oldest meeting bounty rejected with a reason; of each partner's other lines all but
+    // the newest approved, so one still waits for an admin. Through the admin's own
+    // functions, so each move is audited as it would be live.
+    let rejected = approvable
+        .iter()
+        .find(|(.., event)| event == "meeting_booked");
+    if let Some((id, ..)) = rejected {
+        let reason = "The meeting was cancelled by the prospect and not rebooked.";
+        reject(conn, *id, reason, admin_id, "demo", now)?;
+    }
+    let rest: Vec<_> = approvable
+        .iter()
+        .filter(|line| Some(*line) != rejected)
+        .collect();
+    for (k, (id, org, _)) in rest.iter().enumerate() {
+        let newest = !rest[k + 1..].iter().any(|(_, other, _)| other == org);
+        if !newest {
+            let scope = ApproveScope::Line(*id);
+            approve(conn, scope, admin_id, "demo", now, "/partner/rewards")?;
+        }
     }
     // A fifth of the most recent won deal refunded: its partner sees the clawback.
     let won: Option<(i64, Option<i64>, String)> = crate::db::schema::referrals::table
