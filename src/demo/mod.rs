@@ -134,6 +134,10 @@ pub fn fill_if_empty(conn: &mut AnyConnection, clock: &dyn Clock) -> Result<bool
     }
     let pool = routing::create_pool(conn, "Everyone", true, now - TimeDelta::days(120))?;
     routing::set_pool_members(conn, pool, &[north.id, south.id])?;
+    // The demo vendor counts months in its own zone, the one its users see times in.
+    let mut program = crate::db::settings::load(conn)?;
+    program.time_zone = "Europe/Berlin".into();
+    crate::db::settings::save(conn, &program)?;
     // Tiers and reward rules first, so the pipeline below earns rewards as it would live.
     tiers::seed(conn, now, admin.id)?;
 

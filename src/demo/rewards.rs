@@ -3,7 +3,7 @@
 //! waits for an admin), one won deal is partly refunded (a clawback), and the months that
 //! have ended get their statements — so every status shows.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use diesel::prelude::*;
 
 use super::SetupError;
@@ -20,7 +20,9 @@ pub(super) fn seed(
     now: DateTime<Utc>,
     admin_id: i64,
 ) -> Result<(), SetupError> {
-    release_held(conn, now)?;
+    // Two hours ago, so these moves come before the demo payouts' (90 to 30 minutes ago).
+    let decided = now - TimeDelta::hours(2);
+    release_held(conn, decided)?;
     let approvable: Vec<(i64, i64, String)> = reward_lines::table
         .filter(reward_lines::status.eq(LineStatus::Approvable.as_str()))
         .order(reward_lines::id.asc())
@@ -38,7 +40,7 @@ pub(super) fn seed(
         .find(|(.., event)| event == "meeting_booked");
     if let Some((id, ..)) = rejected {
         let reason = "The meeting was cancelled by the prospect and not rebooked.";
-        reject(conn, *id, reason, admin_id, "demo", now)?;
+        reject(conn, *id, reason, admin_id, "demo", decided)?;
     }
     let rest: Vec<_> = approvable
         .iter()
@@ -48,7 +50,7 @@ pub(super) fn seed(
         let newest = !rest[k + 1..].iter().any(|(_, other, _)| other == org);
         if !newest {
             let scope = ApproveScope::Line(*id);
-            approve(conn, scope, admin_id, "demo", now, "/partner/rewards")?;
+            approve(conn, scope, admin_id, "demo", decided, "/partner/rewards")?;
         }
     }
     // A fifth of the most recent won deal refunded: its partner sees the clawback.
