@@ -12,6 +12,7 @@ use actix_web::web;
 use crate::db::payouts::{Payout, PayoutEvent, PayoutLine};
 use crate::domain::payouts::PayoutStatus;
 use crate::incentives::payouts::format_amount;
+use crate::web::incentives::rewards::{event_label, status_label};
 use crate::web::time::local;
 
 pub fn configure_admin(cfg: &mut web::ServiceConfig) {
@@ -46,6 +47,7 @@ fn status_of(p: &Payout) -> PayoutStatus {
 /// A payout as a list row.
 pub struct PayoutRow {
     pub id: i64,
+    pub partner_id: i64,
     pub partner: String,
     pub amount: String,
     pub status: &'static str,
@@ -59,6 +61,7 @@ impl PayoutRow {
         let status = status_of(p);
         Self {
             id: p.id,
+            partner_id: p.organisation_id,
             partner,
             amount: format_amount(p.amount_minor, &p.currency),
             status: status.as_str(),
@@ -83,10 +86,10 @@ pub struct LineView {
     pub referral_id: i64,
     pub prospect: String,
     pub company: String,
-    pub event: String,
+    pub event: &'static str,
     pub reason: String,
     pub amount: String,
-    pub status: String,
+    pub status: &'static str,
     /// False once the payout failed and released it.
     pub active: bool,
 }
@@ -98,10 +101,10 @@ impl From<PayoutLine> for LineView {
             referral_id: l.referral_id,
             prospect: format!("{} {}", l.first_name, l.last_name),
             company: l.company,
-            event: l.event.replace('_', " "),
+            event: event_label(&l.event),
             reason: l.reason,
             amount: format_amount(l.amount_minor, &l.currency),
-            status: l.status,
+            status: status_label(&l.status),
             active: l.active,
         }
     }

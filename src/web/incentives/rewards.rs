@@ -58,6 +58,7 @@ pub fn configure_partner(cfg: &mut web::ServiceConfig) {
 /// A ledger line as pages show it; every text is escaped by the template.
 pub struct LineView {
     pub id: i64,
+    pub partner_id: i64,
     pub partner: String,
     pub referral_id: i64,
     /// "Company — Prospect Name".
@@ -133,6 +134,7 @@ pub fn describe(
         .into_iter()
         .map(|l| LineView {
             id: l.id,
+            partner_id: l.organisation_id,
             partner: orgs.get(&l.organisation_id).cloned().unwrap_or_default(),
             referral_id: l.referral_id,
             referral: names
