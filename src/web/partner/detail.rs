@@ -62,6 +62,7 @@ pub fn event_title(kind: &str, to_status: Option<&str>) -> String {
         ("assigned", _) => "Sales rep assigned".into(),
         ("note", _) => "Note".into(),
         ("sla", _) => "First-contact SLA".into(),
+        ("refund", _) => "Refund recorded".into(),
         (other, _) => other.replace('_', " "),
     }
 }
