@@ -315,6 +315,14 @@ async fn case_c07_rates_splits_and_a_full_refund_through_the_app() {
         .await;
     assert_eq!(late.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(late.text("#other-error").contains("already booked"));
+    // Once rewards are booked the page says so instead of offering the form.
+    let closed = w.admin.get(&path).await;
+    assert!(
+        closed
+            .text("#split-closed")
+            .contains("can no longer change")
+    );
+    assert!(closed.texts("#other").is_empty());
     assert_eq!(
         w.app.settled_mail_to(LUND).await.len(),
         1,
@@ -602,6 +610,11 @@ async fn a_clawback_after_a_closed_and_paid_period_lands_on_the_next_statement()
     assert_eq!(lines[1].amount_minor, -5_000, "a quarter of it clawed back");
     assert_eq!(lines[1].corrects_line_id, Some(original.id));
     assert_eq!(lines[1].statement_id, None);
+    let timeline = w.rep_browser.get(&path).await.texts(".timeline strong");
+    assert!(
+        timeline.iter().any(|t| t == "Refund recorded"),
+        "{timeline:?}"
+    );
 
     run_job_at(
         &w,

@@ -198,6 +198,14 @@ async fn a_payout_is_built_approved_paid_and_shown_to_its_partner_with_one_mail(
     assert_eq!(moves, 2);
     let history = x.get(&format!("/admin/payouts/{id}")).await;
     assert_eq!(history.texts("#history tbody tr").len(), 3);
+    // Lines read with labels, and the partner leads to its rewards.
+    let cells = history.texts("#lines tbody td");
+    assert!(cells.iter().any(|c| c == "Deal won") && cells.iter().any(|c| c == "Paid"));
+    let rewards = format!("/admin/rewards?partner={}", f.partner_a);
+    assert_eq!(
+        history.attr("#partner a", "href").as_deref(),
+        Some(&*rewards)
+    );
     // A repeated "mark paid" changes nothing and sends nothing.
     x.post(
         &format!("/admin/payouts/{id}/paid"),
@@ -224,6 +232,11 @@ async fn a_payout_is_built_approved_paid_and_shown_to_its_partner_with_one_mail(
     let detail = weber.get(&format!("/partner/payouts/{id}")).await;
     assert_eq!(detail.text("#reference"), "TRX-2026-001");
     assert_eq!(detail.texts("#lines tbody tr").len(), 2);
+    let line = format!("/partner/rewards/lines/{}", ids[0]);
+    assert_eq!(
+        detail.attr("#lines tbody a", "href").as_deref(),
+        Some(&*line)
+    );
 
     let csv = x.get("/admin/payouts/export.csv?status=paid").await;
     assert!(
