@@ -738,23 +738,44 @@ async fn a_build_racing_another_skips_only_the_partner_whose_lines_were_taken() 
 }
 
 #[tokio::test]
-async fn the_demo_pays_one_payout_when_its_ledger_has_approved_lines() {
+async fn the_demo_shows_every_line_status_a_paid_payout_and_one_awaiting_approval() {
     let app = spawn_app().await;
-    let filled =
-        referral_portal::demo::fill_if_empty(&mut app.conn(), app.clock.as_ref()).expect("demo");
-    assert!(filled);
-    let statuses: Vec<String> = payouts::table
-        .select(payouts::status)
+    let demo = |app: &TestApp| {
+        referral_portal::demo::fill_if_empty(&mut app.conn(), app.clock.as_ref()).expect("demo")
+    };
+    assert!(demo(&app));
+    assert!(!demo(&app), "a second run leaves a filled database alone");
+    let mut line_statuses: Vec<String> = reward_lines::table
+        .select(reward_lines::status)
+        .distinct()
         .load(&mut app.conn())
-        .expect("payouts");
-    let approved_lines: i64 = reward_lines::table
-        .filter(reward_lines::status.eq_any(["approved", "paid"]))
+        .expect("lines");
+    line_statuses.sort();
+    let every = ["approvable", "approved", "paid", "pending", "rejected"];
+    assert_eq!(line_statuses, every);
+    let clawbacks: i64 = reward_lines::table
+        .filter(reward_lines::event.eq("clawback"))
         .count()
         .get_result(&mut app.conn())
-        .expect("lines");
-    if approved_lines == 0 {
-        assert!(statuses.is_empty(), "no approved lines, no payout");
-    } else if !statuses.is_empty() {
-        assert_eq!(statuses.iter().filter(|s| *s == "paid").count(), 1);
-    }
+        .expect("clawbacks");
+    assert_eq!(clawbacks, 1);
+    // Brightpath, the README's partner owner, was paid once and has closed statements.
+    let brightpath: i64 = referral_portal::db::schema::organisations::table
+        .filter(referral_portal::db::schema::organisations::name.eq("Brightpath Consulting"))
+        .select(referral_portal::db::schema::organisations::id)
+        .first(&mut app.conn())
+        .expect("Brightpath");
+    let payouts: Vec<(i64, String)> = payouts::table
+        .select((payouts::organisation_id, payouts::status))
+        .load(&mut app.conn())
+        .expect("payouts");
+    assert!(
+        payouts.contains(&(brightpath, "paid".into())),
+        "{payouts:?}"
+    );
+    assert_eq!(payouts.iter().filter(|(_, s)| s == "paid").count(), 1);
+    assert!(payouts.iter().any(|(_, s)| s == "awaiting_approval"));
+    let statements = referral_portal::db::ledger::statements_of(&mut app.conn(), brightpath)
+        .expect("statements");
+    assert!(!statements.is_empty(), "a closed month");
 }
