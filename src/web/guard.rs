@@ -112,3 +112,30 @@ pub const ADMINS: &[Role] = &[Role::Admin];
 pub const REPS: &[Role] = &[Role::Rep];
 pub const PARTNERS: &[Role] = &[Role::PartnerOwner, Role::PartnerMember];
 pub const PARTNER_OWNERS: &[Role] = &[Role::PartnerOwner];
+
+/// Logs a request for an object the signed-in user may not see. Callers answer it exactly like
+/// a missing object (404), so the log is the only place the two differ.
+pub async fn record_access_denied(
+    state: &AppState,
+    req: &HttpRequest,
+    user: &CurrentUser,
+    object_type: &'static str,
+    id: i64,
+) -> Result<(), AppError> {
+    let addr = state.client_addr(req);
+    let now = state.now();
+    let user_id = user.id;
+    state
+        .db(move |conn| {
+            let entry = crate::db::audit::AuditEntry {
+                actor_user_id: Some(user_id),
+                action: "access_denied",
+                object_type,
+                object_id: Some(id.to_string()),
+                client_addr: Some(&addr),
+                detail: None,
+            };
+            Ok(crate::db::audit::record(conn, &entry, now)?)
+        })
+        .await
+}

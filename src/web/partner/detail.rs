@@ -6,12 +6,11 @@ use askama::Template;
 
 use super::organisation_of;
 use crate::db::accounts;
-use crate::db::audit::{self, AuditEntry};
 use crate::db::referrals::{self, Referral, status_label};
 use crate::domain::{Money, Seniority};
 use crate::error::AppError;
 use crate::web::context::PageCtx;
-use crate::web::guard::CurrentUser;
+use crate::web::guard::{CurrentUser, record_access_denied};
 use crate::web::time::local;
 use crate::web::{AppState, html};
 
@@ -90,7 +89,7 @@ pub async fn show_referral(
         })
         .await?;
     let Some((r, events, rep)) = found else {
-        record_denied(&state, &req, &user, id).await?;
+        record_access_denied(&state, &req, &user, "referral", id).await?;
         return Err(AppError::NotFound);
     };
 
@@ -131,30 +130,4 @@ pub async fn show_referral(
         deal_value: money(r.deal_value_minor, &r.currency),
         r,
     })
-}
-
-/// Records a request for a referral the partner may not see (missing or another
-/// organisation's: both are answered alike, and both are logged).
-async fn record_denied(
-    state: &AppState,
-    req: &HttpRequest,
-    user: &CurrentUser,
-    id: i64,
-) -> Result<(), AppError> {
-    let addr = state.client_addr(req);
-    let now = state.now();
-    let user_id = user.id;
-    state
-        .db(move |conn| {
-            let entry = AuditEntry {
-                actor_user_id: Some(user_id),
-                action: "access_denied",
-                object_type: "referral",
-                object_id: Some(id.to_string()),
-                client_addr: Some(&addr),
-                detail: None,
-            };
-            Ok(audit::record(conn, &entry, now)?)
-        })
-        .await
 }

@@ -7,12 +7,11 @@ use askama::Template;
 
 use super::{EventView, LineView, PayoutRow, status_of};
 use crate::db::accounts;
-use crate::db::audit::{self, AuditEntry};
 use crate::db::payouts as store;
 use crate::domain::payouts::PayoutStatus;
 use crate::error::AppError;
 use crate::web::context::PageCtx;
-use crate::web::guard::CurrentUser;
+use crate::web::guard::{CurrentUser, record_access_denied};
 use crate::web::{AppState, html};
 
 fn organisation_of(user: &CurrentUser) -> Result<i64, AppError> {
@@ -80,7 +79,7 @@ pub async fn show(
         })
         .await?;
     let Some((p, name, lines, events)) = found else {
-        record_denied(&state, &req, &user, id).await?;
+        record_access_denied(&state, &req, &user, "payout", id).await?;
         return Err(AppError::NotFound);
     };
     let zone = user.time_zone.as_str();
@@ -97,28 +96,4 @@ pub async fn show(
             .collect(),
         ctx,
     })
-}
-
-async fn record_denied(
-    state: &AppState,
-    req: &HttpRequest,
-    user: &CurrentUser,
-    id: i64,
-) -> Result<(), AppError> {
-    let addr = state.client_addr(req);
-    let now = state.now();
-    let user_id = user.id;
-    state
-        .db(move |conn| {
-            let entry = AuditEntry {
-                actor_user_id: Some(user_id),
-                action: "access_denied",
-                object_type: "payout",
-                object_id: Some(id.to_string()),
-                client_addr: Some(&addr),
-                detail: None,
-            };
-            Ok(audit::record(conn, &entry, now)?)
-        })
-        .await
 }

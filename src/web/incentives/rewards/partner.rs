@@ -8,14 +8,13 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::{LineView, PAGE, describe, status_label};
-use crate::db::audit::{self, AuditEntry};
 use crate::db::ledger::{self, LineFilter, Statement};
 use crate::domain::{LineStatus, ProgramMonth};
 use crate::error::AppError;
 use crate::incentives::ledger::money;
 use crate::incentives::statements::month_label;
 use crate::web::context::PageCtx;
-use crate::web::guard::CurrentUser;
+use crate::web::guard::{CurrentUser, record_access_denied};
 use crate::web::time::local;
 use crate::web::{AppState, html};
 
@@ -161,7 +160,7 @@ pub async fn show_line(
         })
         .await?;
     let Some((mut view, moves)) = found else {
-        record_denied(&state, &req, &user, "reward_line", id).await?;
+        record_access_denied(&state, &req, &user, "reward_line", id).await?;
         return Err(AppError::NotFound);
     };
     let line = view.pop().ok_or(AppError::NotFound)?;
@@ -216,7 +215,7 @@ pub async fn show_statement(
         })
         .await?;
     let Some((statement, lines, sum)) = found else {
-        record_denied(&state, &req, &user, "statement", id).await?;
+        record_access_denied(&state, &req, &user, "statement", id).await?;
         return Err(AppError::NotFound);
     };
     // The stored total is the sum of the lines; show the sum itself, so they cannot differ.
@@ -231,31 +230,4 @@ pub async fn show_statement(
         link_base: "/partner/rewards/lines/",
         referral_base: "/partner/referrals/",
     })
-}
-
-/// Records a request for a line or statement the partner may not see (missing or another
-/// organisation's: both are answered alike, and both are logged).
-async fn record_denied(
-    state: &AppState,
-    req: &HttpRequest,
-    user: &CurrentUser,
-    object_type: &'static str,
-    id: i64,
-) -> Result<(), AppError> {
-    let addr = state.client_addr(req);
-    let now = state.now();
-    let user_id = user.id;
-    state
-        .db(move |conn| {
-            let entry = AuditEntry {
-                actor_user_id: Some(user_id),
-                action: "access_denied",
-                object_type,
-                object_id: Some(id.to_string()),
-                client_addr: Some(&addr),
-                detail: None,
-            };
-            Ok(audit::record(conn, &entry, now)?)
-        })
-        .await
 }
