@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use referral_portal::db::accounts::Role;
 use referral_portal::db::db_time;
 use referral_portal::db::referrals::{self, NewReferral};
-use referral_portal::db::schema::referrals as referrals_t;
+use referral_portal::db::schema::{referrals as referrals_t, reward_lines};
 use reqwest::StatusCode;
 
 use crate::common::{Fixture, PASSWORD, TestApp, spawn_app};
@@ -142,4 +142,104 @@ async fn a_meeting_bounty_beyond_what_sums_can_hold_is_refused_next_to_its_field
         step(&w, id, &[("to", "meeting_booked")]).await;
     }
     assert_eq!(w.app.get("/partner/rewards").await.status, StatusCode::OK);
+}
+
+fn statuses(app: &TestApp) -> Vec<(i64, String)> {
+    reward_lines::table
+        .order(reward_lines::id.asc())
+        .select((reward_lines::amount_minor, reward_lines::status))
+        .load(&mut *app.conn())
+        .expect("lines")
+}
+
+fn hold_over(app: &TestApp, status: &str) {
+    diesel::update(reward_lines::table.filter(reward_lines::status.eq(status)))
+        .set(reward_lines::status.eq("approvable"))
+        .execute(&mut *app.conn())
+        .expect("holding over");
+}
+
+/// A won deal of 1,000.00 at 10 %, refunded in full: the won line and its clawback.
+async fn won_and_refunded(w: &World, company: &str) -> (i64, i64) {
+    let id = referral(w, company, "opportunity", w.rep);
+    step(w, id, &[("to", "won"), ("deal_value", "1000")]).await;
+    w.rep_browser
+        .post(
+            &format!("/rep/referrals/{id}/refund"),
+            &[("refund", "1000")],
+        )
+        .await
+        .assert_redirect(&format!("/rep/referrals/{id}"));
+    let ids: Vec<i64> = reward_lines::table
+        .filter(reward_lines::referral_id.eq(id))
+        .order(reward_lines::id.asc())
+        .select(reward_lines::id)
+        .load(&mut *w.app.conn())
+        .expect("lines");
+    (ids[0], ids[1])
+}
+
+#[tokio::test]
+async fn the_clawback_of_a_rejected_reward_is_rejected_too_never_charged() {
+    let w = world().await;
+    tier(&w, "", "10").await.assert_redirect("/admin/tiers");
+    let reject = |line: i64| {
+        let admin = &w.admin;
+        async move {
+            admin
+                .post(
+                    &format!("/admin/rewards/lines/{line}/reject"),
+                    &[("reason", "Not our deal")],
+                )
+                .await
+                .assert_redirect("/admin/rewards");
+        }
+    };
+    let approve_all = || async {
+        w.admin
+            .post(
+                &format!("/admin/rewards/partners/{}/approve", w.fx.partner_a),
+                &[],
+            )
+            .await
+            .assert_redirect("/admin/rewards");
+    };
+
+    // Both lines approvable when the reward is rejected: its clawback goes with it.
+    let (won, _) = won_and_refunded(&w, "First").await;
+    hold_over(&w.app, "pending");
+    reject(won).await;
+    assert_eq!(
+        statuses(&w.app),
+        [(10000, "rejected".into()), (-10000, "rejected".into())]
+    );
+
+    // The clawback still held when the reward is rejected: approving it later rejects it.
+    let (won, claw) = won_and_refunded(&w, "Second").await;
+    diesel::update(reward_lines::table.find(won))
+        .set(reward_lines::status.eq("approvable"))
+        .execute(&mut *w.app.conn())
+        .expect("holding over");
+    reject(won).await;
+    hold_over(&w.app, "pending");
+    approve_all().await;
+    let claw_status: String = reward_lines::table
+        .find(claw)
+        .select(reward_lines::status)
+        .first(&mut *w.app.conn())
+        .expect("clawback");
+    assert_eq!(claw_status, "rejected");
+    let approved: i64 = reward_lines::table
+        .filter(reward_lines::status.eq("approved"))
+        .count()
+        .get_result(&mut *w.app.conn())
+        .expect("approved");
+    assert_eq!(approved, 0, "the partner is charged nothing");
+    let moves = referral_portal::db::ledger::moves_of_line(&mut w.app.conn(), claw).expect("moves");
+    assert!(
+        moves
+            .last()
+            .and_then(|m| m.note.as_deref())
+            .is_some_and(|n| n.contains("reverses was rejected"))
+    );
 }
