@@ -243,3 +243,36 @@ async fn the_clawback_of_a_rejected_reward_is_rejected_too_never_charged() {
             .is_some_and(|n| n.contains("reverses was rejected"))
     );
 }
+
+#[tokio::test]
+async fn totals_by_status_never_add_up_two_currencies() {
+    let w = world().await;
+    tier(&w, "100.00", "").await.assert_redirect("/admin/tiers");
+    let first = referral(&w, "Euro Co", "contacted", w.rep);
+    step(&w, first, &[("to", "meeting_booked")]).await;
+    // The program moves to yen; the tier's bounty is stored in minor units (10000 = 10,000 JPY).
+    let mut conn = w.app.conn();
+    let mut s = referral_portal::db::settings::load(&mut conn).expect("settings");
+    s.currency = "JPY".into();
+    referral_portal::db::settings::save(&mut conn, &s).expect("save");
+    drop(conn);
+    let second = referral(&w, "Yen Co", "contacted", w.rep);
+    diesel::update(referrals_t::table.find(second))
+        .set(referrals_t::currency.eq("JPY"))
+        .execute(&mut *w.app.conn())
+        .expect("yen");
+    step(&w, second, &[("to", "meeting_booked")]).await;
+    let currencies: Vec<String> = reward_lines::table
+        .order(reward_lines::id.asc())
+        .select(reward_lines::currency)
+        .load(&mut *w.app.conn())
+        .expect("lines");
+    assert_eq!(currencies, ["EUR", "JPY"]);
+
+    let page = w.app.get("/partner/rewards").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let pending = page.text("#totals tr[data-status=pending] .amount");
+    assert!(pending.contains("100.00 EUR"), "{pending}");
+    assert!(pending.contains("10,000 JPY"), "{pending}");
+    assert!(!pending.contains("20,000"), "{pending}");
+}
