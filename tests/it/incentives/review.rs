@@ -276,3 +276,32 @@ async fn totals_by_status_never_add_up_two_currencies() {
     assert!(pending.contains("10,000 JPY"), "{pending}");
     assert!(!pending.contains("20,000"), "{pending}");
 }
+
+#[tokio::test]
+async fn a_won_value_threshold_of_zero_is_no_threshold_and_is_refused() {
+    let w = world().await;
+    tier(&w, "", "").await.assert_redirect("/admin/tiers");
+    let page = w
+        .admin
+        .post(
+            "/admin/tiers/new",
+            &[
+                ("name", "Silver"),
+                ("rank", "1"),
+                ("min_won_value", "0.00"),
+                ("min_qualified", ""),
+                ("perks", ""),
+                ("meeting_bounty", ""),
+                ("won_percent", ""),
+            ],
+        )
+        .await;
+    // Accepted, it made every partner Silver at once, won deals or not.
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.text("#min_won_value-error").contains("more than zero"));
+    let saved: i64 = referral_portal::db::schema::tiers::table
+        .count()
+        .get_result(&mut *w.app.conn())
+        .expect("tiers");
+    assert_eq!(saved, 1);
+}
