@@ -305,3 +305,65 @@ async fn a_won_value_threshold_of_zero_is_no_threshold_and_is_refused() {
         .expect("tiers");
     assert_eq!(saved, 1);
 }
+
+#[tokio::test]
+async fn parallel_refunds_and_approvals_move_money_once() {
+    let w = world().await;
+    tier(&w, "", "10").await.assert_redirect("/admin/tiers");
+    let id = referral(&w, "Race Co", "opportunity", w.rep);
+    step(&w, id, &[("to", "won"), ("deal_value", "1000")]).await;
+    let path = w.rep_browser.url(&format!("/rep/referrals/{id}/refund"));
+    let token = w.rep_browser.csrf().await;
+    let requests = (0..8).map(|_| {
+        w.rep_browser
+            .client
+            .post(&path)
+            .form(&[("csrf_token", token.as_str()), ("refund", "600")])
+            .send()
+    });
+    let answers: Vec<u16> = futures_util::future::join_all(requests)
+        .await
+        .into_iter()
+        .map(|r| r.expect("POST").status().as_u16())
+        .collect();
+    assert_eq!(
+        answers.iter().filter(|s| **s == 303).count(),
+        1,
+        "{answers:?}"
+    );
+    let refunded: i64 = referrals_t::table
+        .find(id)
+        .select(referrals_t::refunded_minor)
+        .first(&mut *w.app.conn())
+        .expect("refunded");
+    assert_eq!(refunded, 60_000);
+    assert_eq!(
+        statuses(&w.app),
+        [(10_000, "pending".into()), (-6_000, "pending".into())]
+    );
+
+    hold_over(&w.app, "pending");
+    let path = w.admin.url(&format!(
+        "/admin/rewards/partners/{}/approve",
+        w.fx.partner_a
+    ));
+    let token = w.admin.csrf().await;
+    let requests = (0..8).map(|_| {
+        w.admin
+            .client
+            .post(&path)
+            .form(&[("csrf_token", token.as_str())])
+            .send()
+    });
+    for r in futures_util::future::join_all(requests).await {
+        assert_eq!(r.expect("POST").status(), StatusCode::SEE_OTHER);
+    }
+    let approved = w
+        .app
+        .settled_mail_to(WEBER)
+        .await
+        .into_iter()
+        .filter(|m| m.subject.to_lowercase().contains("approved"))
+        .count();
+    assert_eq!(approved, 1);
+}
