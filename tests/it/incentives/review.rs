@@ -367,3 +367,36 @@ async fn parallel_refunds_and_approvals_move_money_once() {
         .count();
     assert_eq!(approved, 1);
 }
+
+#[tokio::test]
+async fn a_share_that_rounds_to_nothing_books_no_line_and_sends_no_mail() {
+    let w = world().await;
+    tier(&w, "0.01", "").await.assert_redirect("/admin/tiers");
+    let id = referral(&w, "Cent Co", "contacted", w.rep);
+    let path = format!("/admin/rewards/referrals/{id}");
+    w.admin
+        .post(
+            &format!("{path}/split"),
+            &[
+                ("other", &w.fx.partner_b.to_string()),
+                ("own_share", "50"),
+                ("other_share", "50"),
+            ],
+        )
+        .await
+        .assert_redirect(&path);
+    step(&w, id, &[("to", "meeting_booked")]).await;
+    let lines: Vec<(i64, i64)> = reward_lines::table
+        .order(reward_lines::id.asc())
+        .select((reward_lines::organisation_id, reward_lines::amount_minor))
+        .load(&mut *w.app.conn())
+        .expect("lines");
+    // The cent goes to A, listed first; B's share of nothing is no reward.
+    assert_eq!(lines, [(w.fx.partner_a, 1)]);
+    assert!(
+        w.app
+            .settled_mail_to("j.lund@partner-b.example")
+            .await
+            .is_empty()
+    );
+}
