@@ -400,3 +400,75 @@ async fn a_share_that_rounds_to_nothing_books_no_line_and_sends_no_mail() {
             .is_empty()
     );
 }
+
+#[tokio::test]
+async fn partners_and_reps_reach_no_admin_incentive_route() {
+    let w = world().await;
+    tier(&w, "10", "10").await.assert_redirect("/admin/tiers");
+    let id = referral(&w, "Guard Co", "contacted", w.rep);
+    step(&w, id, &[("to", "meeting_booked")]).await;
+    let line: i64 = reward_lines::table
+        .select(reward_lines::id)
+        .first(&mut *w.app.conn())
+        .expect("line");
+    hold_over(&w.app, "pending");
+    let org = w.fx.partner_a;
+    let gets = [
+        "/admin/tiers".to_owned(),
+        "/admin/tiers/new".into(),
+        "/admin/tiers/settings".into(),
+        "/admin/tiers/1".into(),
+        "/admin/rewards".into(),
+        format!("/admin/rewards/referrals/{id}"),
+        "/admin/payouts".into(),
+        "/admin/payouts/export.csv".into(),
+        "/admin/payouts/1".into(),
+        "/admin/payouts/1/export.csv".into(),
+    ];
+    let posts = [
+        "/admin/tiers/new".to_owned(),
+        "/admin/tiers/settings".into(),
+        "/admin/tiers/1".into(),
+        format!("/admin/rewards/lines/{line}/approve"),
+        format!("/admin/rewards/lines/{line}/reject"),
+        format!("/admin/rewards/partners/{org}/approve"),
+        format!("/admin/rewards/referrals/{id}/split"),
+        format!("/admin/rewards/referrals/{id}/refund"),
+        "/admin/payouts/build".into(),
+        "/admin/payouts/1/approve".into(),
+        "/admin/payouts/1/paid".into(),
+        "/admin/payouts/1/failed".into(),
+    ];
+    for browser in [&w.app, &w.rep_browser] {
+        for path in &gets {
+            assert_eq!(
+                browser.get(path).await.status,
+                StatusCode::NOT_FOUND,
+                "{path}"
+            );
+        }
+        for path in &posts {
+            let page = browser
+                .post(
+                    path,
+                    &[
+                        ("reason", "x"),
+                        ("password", PASSWORD),
+                        ("reference", "x"),
+                        ("refund", "1"),
+                    ],
+                )
+                .await;
+            assert_eq!(page.status, StatusCode::NOT_FOUND, "{path}");
+        }
+    }
+    // An admin's POST without the CSRF token changes nothing either.
+    for path in &posts {
+        let page = w
+            .admin
+            .post_raw(path, &[("reason", "x"), ("password", PASSWORD)])
+            .await;
+        assert_eq!(page.status, StatusCode::FORBIDDEN, "{path}");
+    }
+    assert_eq!(statuses(&w.app), [(1000, "approvable".into())]);
+}
