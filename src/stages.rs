@@ -344,13 +344,18 @@ pub const MAX_REASON_CHARS: usize = 500;
 /// where sums in reports and tiers could overflow.
 const MAX_AMOUNT_MAJOR: i64 = 100_000_000_000;
 
+/// The largest amount the portal accepts in `currency`, in minor units.
+pub fn max_amount_minor(currency: Currency) -> i64 {
+    10_i64
+        .pow(currency.exponent())
+        .saturating_mul(MAX_AMOUNT_MAJOR)
+}
+
 /// Parses a positive money field in the program currency.
 pub fn parse_amount(raw: &str, currency: &str) -> Result<Money, String> {
     let currency = Currency::parse(currency).map_err(|e| e.to_string())?;
     let amount = Money::parse_major(raw, currency).map_err(|e| e.to_string())?;
-    let limit = 10_i64
-        .pow(currency.exponent())
-        .saturating_mul(MAX_AMOUNT_MAJOR);
+    let limit = max_amount_minor(currency);
     if amount.minor <= 0 {
         return Err("it must be more than zero".into());
     }

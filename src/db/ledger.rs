@@ -255,27 +255,31 @@ pub fn list_lines(conn: &mut AnyConnection, f: &LineFilter) -> QueryResult<Vec<R
 struct StatusTotal {
     #[diesel(sql_type = Text)]
     status: String,
+    #[diesel(sql_type = Text)]
+    currency: String,
     #[diesel(sql_type = BigInt)]
     total: i64,
     #[diesel(sql_type = BigInt)]
     lines: i64,
 }
 
-/// An organisation's total and line count per status, in minor units.
+/// An organisation's total and line count per status and currency, in minor units: amounts
+/// of different currencies are never added up (the program currency can change).
 pub fn totals_by_status(
     conn: &mut AnyConnection,
     org: i64,
-) -> QueryResult<Vec<(String, i64, i64)>> {
+) -> QueryResult<Vec<(String, String, i64, i64)>> {
     let rows: Vec<StatusTotal> = diesel::sql_query(
-        "SELECT status, CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) AS total, \
+        "SELECT status, currency, CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) AS total, \
          CAST(COUNT(*) AS BIGINT) AS lines \
-         FROM reward_lines WHERE organisation_id = $1 GROUP BY status",
+         FROM reward_lines WHERE organisation_id = $1 GROUP BY status, currency \
+         ORDER BY currency",
     )
     .bind::<BigInt, _>(org)
     .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|r| (r.status, r.total, r.lines))
+        .map(|r| (r.status, r.currency, r.total, r.lines))
         .collect())
 }
 

@@ -79,8 +79,8 @@ pub enum TierLadderError {
     /// A tier above the lowest has no threshold, so it would be reached by everyone.
     #[error("Tier {0} needs a threshold on won value or qualified referrals")]
     NoThreshold(String),
-    /// A won-value threshold below zero.
-    #[error("The won value for {0} must be zero or more")]
+    /// A won-value threshold of zero or less, which every partner meets at once.
+    #[error("The won value for {0} must be more than zero, or leave it blank")]
     NegativeThreshold(String),
     /// A threshold no higher than the same threshold of a lower tier, which would make that
     /// lower tier unreachable.
@@ -156,7 +156,7 @@ impl TierLadder {
                         expected: currency,
                     });
                 }
-                if value.minor < 0 {
+                if value.minor <= 0 {
                     return Err(TierLadderError::NegativeThreshold(tier.name.clone()));
                 }
             }

@@ -368,6 +368,10 @@ fn ladders_that_leave_partners_without_a_tier_are_refused() {
             TierLadderError::NegativeThreshold("Silver".into()),
         ),
         (
+            vec![entry(), tier("Silver", 1, Some(0), None)],
+            TierLadderError::NegativeThreshold("Silver".into()),
+        ),
+        (
             vec![
                 entry(),
                 Tier {

@@ -107,6 +107,10 @@ pub fn approve(
         // Per partner: (organisation, count, total, currency).
         let mut approved: Vec<(i64, usize, i64, String)> = Vec::new();
         for line in lines {
+            if reverses_rejected(conn, &line)? {
+                reject_clawbacks_of(conn, line.corrects_line_id, admin_id, client_addr, now)?;
+                continue;
+            }
             if !ledger::move_line(
                 conn,
                 line.id,
@@ -178,9 +182,66 @@ pub fn reject(
                 detail,
                 now,
             )?;
+            reject_clawbacks_of(conn, Some(line_id), admin_id, client_addr, now)?;
         }
         Ok(moved)
     })
+}
+
+/// Why a clawback of a rejected reward is rejected with it.
+const NOTHING_TO_TAKE_BACK: &str = "The reward it reverses was rejected: nothing to take back";
+
+/// Whether `line` is a clawback of a reward that was rejected (never granted).
+fn reverses_rejected(conn: &mut AnyConnection, line: &RewardLine) -> diesel::QueryResult<bool> {
+    let Some(original) = line.corrects_line_id else {
+        return Ok(false);
+    };
+    Ok(ledger::find_line(conn, original)?
+        .is_some_and(|o| o.status == LineStatus::Rejected.as_str()))
+}
+
+/// Rejects the approvable clawbacks of `original`, a rejected reward, so the partner is never
+/// charged for a reward they were not given. Pending ones follow when they become approvable
+/// and an admin approves them.
+fn reject_clawbacks_of(
+    conn: &mut AnyConnection,
+    original: Option<i64>,
+    admin_id: i64,
+    client_addr: &str,
+    now: DateTime<Utc>,
+) -> diesel::QueryResult<()> {
+    let Some(original) = original else {
+        return Ok(());
+    };
+    let Some(line) = ledger::find_line(conn, original)? else {
+        return Ok(());
+    };
+    for claw in ledger::lines_of_referral(conn, line.referral_id)? {
+        if claw.corrects_line_id != Some(original)
+            || !ledger::move_line(
+                conn,
+                claw.id,
+                LineStatus::Approvable,
+                LineStatus::Rejected,
+                Some(admin_id),
+                Some(NOTHING_TO_TAKE_BACK),
+                now,
+            )?
+        {
+            continue;
+        }
+        let detail = Some(NOTHING_TO_TAKE_BACK.to_owned());
+        audit_move(
+            conn,
+            "reward_line_rejected",
+            &claw,
+            admin_id,
+            client_addr,
+            detail,
+            now,
+        )?;
+    }
+    Ok(())
 }
 
 fn audit_move(

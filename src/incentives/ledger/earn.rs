@@ -100,6 +100,10 @@ pub fn book_event(
         crate::domain::split_reward(amount, &shares.iter().map(|(_, s)| *s).collect::<Vec<_>>());
     let mut booked = Vec::new();
     for ((org, share), part) in shares.iter().zip(parts) {
+        // A share that rounds to nothing (or a zero rule) is no reward: no line, no mail.
+        if part.minor == 0 {
+            continue;
+        }
         let reason = if split {
             format!("{base_reason} ({} % co-referral share)", share.normalize())
         } else {

@@ -1,3 +1,4 @@
 mod ledger;
 mod payouts;
+mod review;
 mod tiers;

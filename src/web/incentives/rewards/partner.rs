@@ -89,16 +89,24 @@ pub async fn show_rewards(
     let totals = LineStatus::ALL
         .iter()
         .map(|s| {
-            let (total, lines) = totals
+            let mine: Vec<_> = totals
                 .iter()
-                .find(|(status, ..)| status == s.as_str())
-                .map(|(_, total, lines)| (*total, *lines))
-                .unwrap_or((0, 0));
+                .filter(|(status, ..)| status == s.as_str())
+                .collect();
+            // One amount per currency, e.g. "100.00 EUR + 10,000 JPY".
+            let total = if mine.is_empty() {
+                money(0, &currency)
+            } else {
+                mine.iter()
+                    .map(|(_, code, total, _)| money(*total, code))
+                    .collect::<Vec<_>>()
+                    .join(" + ")
+            };
             StatusTotal {
                 status: s.as_str(),
                 label: status_label(s.as_str()),
-                lines,
-                total: money(total, &currency),
+                lines: mine.iter().map(|(.., lines)| lines).sum(),
+                total,
             }
         })
         .collect();

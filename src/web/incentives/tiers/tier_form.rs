@@ -100,12 +100,15 @@ pub fn check_fields(form: &TierForm, currency: Currency, errors: &mut Errors) ->
         currency,
         errors,
         |raw| {
-            Money::parse_major(raw, currency)
-                .map(|m| RewardRule {
-                    event: RewardEvent::MeetingBooked,
-                    kind: RewardKind::Flat(m),
-                })
-                .map_err(|e| e.to_string())
+            let m = Money::parse_major(raw, currency).map_err(|e| e.to_string())?;
+            // Bounties add up on every page and payout: keep them where sums cannot overflow.
+            if m.minor > crate::stages::max_amount_minor(currency) {
+                return Err("That is more than the portal accepts".to_owned());
+            }
+            Ok(RewardRule {
+                event: RewardEvent::MeetingBooked,
+                kind: RewardKind::Flat(m),
+            })
         },
     );
     let won_rule = check_rule(&form.won_percent, "won_percent", currency, errors, |raw| {
