@@ -237,3 +237,21 @@ pub fn save_incentives(conn: &mut AnyConnection, s: &IncentiveSettings) -> Query
             .map(|_| ()),
     }
 }
+
+/// Whether amounts in the program currency are stored anywhere a currency change would
+/// silently re-read: ledger lines, payouts, tier thresholds or flat bounties (none of the
+/// latter carry a currency of their own).
+pub fn program_money_in_use(conn: &mut AnyConnection) -> QueryResult<bool> {
+    use super::schema::{payouts, reward_lines, reward_rules, tiers};
+    let lines: i64 = reward_lines::table.count().get_result(conn)?;
+    let paid: i64 = payouts::table.count().get_result(conn)?;
+    let thresholds: i64 = tiers::table
+        .filter(tiers::min_won_value_minor.is_not_null())
+        .count()
+        .get_result(conn)?;
+    let bounties: i64 = reward_rules::table
+        .filter(reward_rules::flat_minor.is_not_null())
+        .count()
+        .get_result(conn)?;
+    Ok(lines + paid + thresholds + bounties > 0)
+}

@@ -691,3 +691,68 @@ async fn a_customer_list_longer_than_an_ordinary_form_is_imported() {
     let page = app.get("/admin/customers").await;
     assert!(page.text("main").contains("first 500 of 2000"));
 }
+
+#[tokio::test]
+async fn the_currency_cannot_change_once_amounts_are_kept_in_it() {
+    use referral_portal::db::tiers::{self, TierValues};
+    let (app, _) = signed_in_admin().await;
+    let fields = |currency| {
+        [
+            ("currency", currency),
+            ("time_zone", "UTC"),
+            ("protection_days", "90"),
+        ]
+    };
+    // Nothing is kept in the currency yet: it may change.
+    app.post("/admin/settings", &fields("USD"))
+        .await
+        .assert_redirect("/admin/settings");
+    assert_eq!(
+        settings::load(&mut app.conn()).expect("load").currency,
+        "USD"
+    );
+
+    // A flat bounty of 100.00 USD would silently become 10,000 JPY.
+    let entry = tiers::insert_tier(
+        &mut app.conn(),
+        &TierValues {
+            name: "Registered".into(),
+            rank: 0,
+            min_won_value_minor: None,
+            min_qualified: None,
+            perks: String::new(),
+        },
+        app.clock_now(),
+    )
+    .expect("tier");
+    tiers::set_rule(
+        &mut app.conn(),
+        entry,
+        "meeting_booked",
+        Some(&tiers::RuleAmount::Flat(10_000)),
+        app.clock_now(),
+    )
+    .expect("rule");
+
+    let refused = app.post("/admin/settings", &fields("JPY")).await;
+    assert!(
+        refused.text("#currency-error").contains("stays USD"),
+        "{}",
+        refused.text("#currency-error")
+    );
+    assert_eq!(
+        settings::load(&mut app.conn()).expect("load").currency,
+        "USD"
+    );
+    // Other settings still save while the currency stays.
+    app.post(
+        "/admin/settings",
+        &[
+            ("currency", "USD"),
+            ("time_zone", "Europe/Berlin"),
+            ("protection_days", "90"),
+        ],
+    )
+    .await
+    .assert_redirect("/admin/settings");
+}

@@ -197,6 +197,14 @@ fn describe_changes(old: &ProgramSettings, new: &ProgramSettings) -> Vec<String>
     changes
 }
 
+/// What saving the settings did.
+enum Saved {
+    Changed,
+    Unchanged,
+    /// The currency change was refused; the current currency.
+    CurrencyLocked(String),
+}
+
 pub async fn save_settings(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -205,6 +213,7 @@ pub async fn save_settings(
     form: web::Form<SettingsForm>,
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
+    let form_again = form.clone();
     let new = match validate_settings(&form) {
         Ok(new) => new,
         Err(errors) => {
@@ -220,13 +229,16 @@ pub async fn save_settings(
     let now = state.now();
     let addr = state.client_addr(&req);
     let actor = user.id;
-    let changed = state
+    let saved = state
         .db(move |conn| {
             write_tx(conn, |conn| {
                 let old = program::load(conn)?;
                 let changes = describe_changes(&old, &new);
                 if changes.is_empty() {
-                    return Ok(false);
+                    return Ok(Saved::Unchanged);
+                }
+                if old.currency != new.currency && program::program_money_in_use(conn)? {
+                    return Ok(Saved::CurrencyLocked(old.currency));
                 }
                 program::save(conn, &new)?;
                 let entry = AuditEntry {
@@ -238,16 +250,33 @@ pub async fn save_settings(
                     detail: Some(changes.join("; ")),
                 };
                 audit::record(conn, &entry, now)?;
-                Ok::<_, AppError>(true)
+                Ok::<_, AppError>(Saved::Changed)
             })
         })
         .await?;
 
-    if changed {
-        tracing::info!("program settings changed");
-        FlashMessage::success("Settings saved.").send();
-    } else {
-        FlashMessage::info("Nothing changed.").send();
+    match saved {
+        Saved::Changed => {
+            tracing::info!("program settings changed");
+            FlashMessage::success("Settings saved.").send();
+        }
+        Saved::Unchanged => FlashMessage::info("Nothing changed.").send(),
+        Saved::CurrencyLocked(current) => {
+            let mut errors = Errors::new();
+            errors.add(
+                "currency",
+                format!(
+                    "The currency stays {current}: rewards, payouts or tier amounts are already \
+                     kept in it, and changing it would re-read them in another currency"
+                ),
+            );
+            let typed = Typed {
+                form: Some(form_again),
+                errors,
+                ..Typed::default()
+            };
+            return render(&state, ctx, &user, typed).await;
+        }
     }
     Ok(see_other("/admin/settings"))
 }
