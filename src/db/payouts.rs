@@ -174,6 +174,9 @@ pub struct PayoutLine {
     pub line_id: i64,
     pub active: bool,
     pub referral_id: i64,
+    /// The referral's own organisation; it differs from the line's on a co-referral share.
+    pub referral_organisation_id: i64,
+    pub line_organisation_id: i64,
     pub first_name: String,
     pub last_name: String,
     pub company: String,
@@ -192,6 +195,8 @@ pub fn lines(conn: &mut AnyConnection, payout_id: i64) -> QueryResult<Vec<Payout
             reward_lines::id,
             payout_lines::active,
             referrals::id,
+            referrals::organisation_id,
+            reward_lines::organisation_id,
             referrals::first_name,
             referrals::last_name,
             referrals::company,

@@ -42,6 +42,7 @@ pub struct RewardsPage {
     older: Option<String>,
     link_base: &'static str,
     referral_base: &'static str,
+    own_referrals_only: bool,
 }
 
 #[derive(Deserialize)]
@@ -130,6 +131,7 @@ pub async fn show_rewards(
         older,
         link_base: "/partner/rewards/lines/",
         referral_base: "/partner/referrals/",
+        own_referrals_only: true,
     })
 }
 
@@ -197,6 +199,7 @@ pub struct StatementPage {
     total: String,
     link_base: &'static str,
     referral_base: &'static str,
+    own_referrals_only: bool,
 }
 
 pub async fn show_statement(
@@ -237,5 +240,6 @@ pub async fn show_statement(
         total: money(total, &statement.currency),
         link_base: "/partner/rewards/lines/",
         referral_base: "/partner/referrals/",
+        own_referrals_only: true,
     })
 }

@@ -1,0 +1,138 @@
+//! Edge cases of the incentive program found after it was merged, each kept as a regression
+//! test: co-referral links, the payout a paid line went out in, statement breakdowns, the
+//! split racing a win, and a clawback outliving its rejected original.
+
+use diesel::prelude::*;
+use referral_portal::db::payouts as payout_store;
+use referral_portal::db::schema::reward_lines;
+
+use super::review::{World, referral, step, tier, world};
+use crate::common::{PASSWORD, TestApp};
+
+const LUND: &str = "j.lund@partner-b.example";
+
+/// Splits referral `id` 50/50 between Partner A and Partner B.
+async fn split(w: &World, id: i64) -> crate::common::Page {
+    w.admin
+        .post(
+            &format!("/admin/rewards/referrals/{id}/split"),
+            &[
+                ("other", &w.fx.partner_b.to_string()),
+                ("own_share", "50"),
+                ("other_share", "50"),
+            ],
+        )
+        .await
+}
+
+/// A won 1,000.00 deal of Partner A at 10 %, split 50/50 with Partner B; returns the
+/// referral and its lines (A's, then B's).
+async fn co_referral(w: &World, company: &str) -> (i64, i64, i64) {
+    tier(w, "", "10").await.assert_redirect("/admin/tiers");
+    let id = referral(w, company, "opportunity", w.rep);
+    split(w, id)
+        .await
+        .assert_redirect(&format!("/admin/rewards/referrals/{id}"));
+    step(w, id, &[("to", "won"), ("deal_value", "1000")]).await;
+    let lines = lines_of(&w.app, id);
+    assert_eq!(lines.len(), 2, "one line per partner");
+    (id, lines[0], lines[1])
+}
+
+fn lines_of(app: &TestApp, referral_id: i64) -> Vec<i64> {
+    reward_lines::table
+        .filter(reward_lines::referral_id.eq(referral_id))
+        .order(reward_lines::id.asc())
+        .select(reward_lines::id)
+        .load(&mut *app.conn())
+        .expect("lines")
+}
+
+/// Puts `line` into a new payout of `org` in `status`, the line itself in `line_status`.
+fn payout_of(app: &TestApp, org: i64, line: i64, status: &str, line_status: &str) -> i64 {
+    let mut conn = app.conn();
+    let admin: i64 = referral_portal::db::schema::users::table
+        .filter(referral_portal::db::schema::users::email.eq("admin.x@vendor.example"))
+        .select(referral_portal::db::schema::users::id)
+        .first(&mut *conn)
+        .expect("admin");
+    let id = payout_store::insert(&mut conn, org, 5000, "EUR", status, admin, app.clock_now())
+        .expect("payout");
+    payout_store::add_line(&mut conn, id, line).expect("payout line");
+    diesel::update(reward_lines::table.find(line))
+        .set(reward_lines::status.eq(line_status))
+        .execute(&mut *conn)
+        .expect("line status");
+    id
+}
+
+async fn partner_b(w: &World) -> TestApp {
+    let b = w.app.new_browser();
+    b.login(LUND, PASSWORD).await;
+    b
+}
+
+#[tokio::test]
+async fn a_co_referral_partner_sees_the_referral_as_text_never_a_link_it_cannot_open() {
+    let w = world().await;
+    let (id, a_line, b_line) = co_referral(&w, "Shared Co").await;
+    let b = partner_b(&w).await;
+    let href = format!("a[href=\"/partner/referrals/{id}\"]");
+    // The other partner's referral page is a 404 for B: no page of B's links to it.
+    assert_eq!(
+        b.get(&format!("/partner/referrals/{id}")).await.status,
+        reqwest::StatusCode::NOT_FOUND
+    );
+    let rewards = b.get("/partner/rewards").await;
+    assert!(rewards.texts(&href).is_empty());
+    let row = rewards.text(&format!("tr[data-line=\"{b_line}\"]"));
+    assert!(
+        row.contains("Shared Co") && row.contains("co-referral"),
+        "{row}"
+    );
+    let line = b.get(&format!("/partner/rewards/lines/{b_line}")).await;
+    assert!(line.texts(&href).is_empty());
+    assert!(line.text("#referral").contains("co-referral"));
+    // Statement and payout pages of B show it the same way.
+    let mut conn = w.app.conn();
+    let later = w.app.clock_now() + chrono::Duration::days(40);
+    referral_portal::incentives::statements::close_due(
+        &mut conn,
+        later,
+        "/partner/rewards/statements/",
+    )
+    .expect("statements");
+    drop(conn);
+    let statement: i64 = referral_portal::db::schema::statements::table
+        .filter(referral_portal::db::schema::statements::organisation_id.eq(w.fx.partner_b))
+        .select(referral_portal::db::schema::statements::id)
+        .first(&mut *w.app.conn())
+        .expect("statement");
+    let page = b
+        .get(&format!("/partner/rewards/statements/{statement}"))
+        .await;
+    assert!(page.texts(&href).is_empty());
+    assert!(page.text("#lines, table.ledger").contains("co-referral"));
+    let payout = payout_of(&w.app, w.fx.partner_b, b_line, "paid", "paid");
+    let page = b.get(&format!("/partner/payouts/{payout}")).await;
+    assert_eq!(page.status, reqwest::StatusCode::OK);
+    assert!(page.texts(&href).is_empty());
+    assert!(page.text("#lines").contains("co-referral"));
+    // The referral's own partner still gets its link; the admin links to it on every page.
+    let own = w.app.get("/partner/rewards").await;
+    assert_eq!(own.texts(&href).len(), 1);
+    assert!(
+        w.app
+            .get(&format!("/partner/rewards/lines/{a_line}"))
+            .await
+            .attr("#referral a", "href")
+            .is_some()
+    );
+    let admin = w.admin.get(&format!("/admin/payouts/{payout}")).await;
+    assert_eq!(
+        admin
+            .texts(&format!("a[href=\"/admin/referrals/{id}\"]"))
+            .len(),
+        1
+    );
+}
