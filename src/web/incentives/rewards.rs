@@ -75,6 +75,8 @@ pub struct LineView {
     pub earned: String,
     pub approvable: String,
     pub corrects: Option<i64>,
+    /// The payout the line is in (active), or was last paid with.
+    pub payout_id: Option<i64>,
 }
 
 pub fn event_label(event: &str) -> &'static str {
@@ -133,6 +135,8 @@ pub fn describe(
         .load::<(i64, String)>(conn)?
         .into_iter()
         .collect();
+    let line_ids: Vec<i64> = lines.iter().map(|l| l.id).collect();
+    let payouts = crate::db::payouts::payout_of_lines(conn, &line_ids)?;
     let when = |t: NaiveDateTime| local(t, zone);
     Ok(lines
         .into_iter()
@@ -160,6 +164,7 @@ pub fn describe(
             earned: when(l.earned_at),
             approvable: when(l.approvable_at),
             corrects: l.corrects_line_id,
+            payout_id: payouts.get(&l.id).copied(),
         })
         .collect())
 }

@@ -136,3 +136,49 @@ async fn a_co_referral_partner_sees_the_referral_as_text_never_a_link_it_cannot_
         1
     );
 }
+
+/// Marks `line`'s place in `payout` released, as a failed payout leaves it.
+fn release(app: &TestApp, payout: i64) {
+    use referral_portal::db::schema::{payout_lines, payouts};
+    let mut conn = app.conn();
+    diesel::update(payouts::table.find(payout))
+        .set(payouts::status.eq("failed"))
+        .execute(&mut *conn)
+        .expect("failed");
+    diesel::update(payout_lines::table.filter(payout_lines::payout_id.eq(payout)))
+        .set(payout_lines::active.eq(false))
+        .execute(&mut *conn)
+        .expect("released");
+}
+
+#[tokio::test]
+async fn a_paid_line_links_to_the_payout_that_paid_it_never_a_failed_one() {
+    let w = world().await;
+    tier(&w, "100.00", "").await.assert_redirect("/admin/tiers");
+    let id = referral(&w, "Paid Co", "contacted", w.rep);
+    step(&w, id, &[("to", "meeting_booked")]).await;
+    let line = lines_of(&w.app, id)[0];
+    let path = format!("/partner/rewards/lines/{line}");
+    let row = format!("tr[data-line=\"{line}\"] a.payout");
+    // Never in a payout: nothing to link to.
+    assert!(w.app.get(&path).await.texts("#payout").is_empty());
+    // Only in a failed payout: still nothing.
+    let failed = payout_of(&w.app, w.fx.partner_a, line, "approved", "approved");
+    release(&w.app, failed);
+    assert!(w.app.get(&path).await.texts("#payout").is_empty());
+    assert!(w.admin.get("/admin/rewards").await.texts(&row).is_empty());
+    // Paid with a later payout: that one, on both sides.
+    let paid = payout_of(&w.app, w.fx.partner_a, line, "paid", "paid");
+    let page = w.app.get(&path).await;
+    assert_eq!(page.text("#payout"), format!("Paid in payout #{paid}"));
+    assert_eq!(
+        page.attr("#payout a", "href").as_deref(),
+        Some(format!("/partner/payouts/{paid}").as_str())
+    );
+    let ledger = w.admin.get("/admin/rewards").await;
+    assert_eq!(ledger.text(&row), format!("Paid in payout #{paid}"));
+    assert_eq!(
+        ledger.attr(&row, "href").as_deref(),
+        Some(format!("/admin/payouts/{paid}").as_str())
+    );
+}
