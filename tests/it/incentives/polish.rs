@@ -182,3 +182,88 @@ async fn a_paid_line_links_to_the_payout_that_paid_it_never_a_failed_one() {
         Some(format!("/admin/payouts/{paid}").as_str())
     );
 }
+
+async fn reject(w: &World, line: i64) {
+    w.admin
+        .post(
+            &format!("/admin/rewards/lines/{line}/reject"),
+            &[("reason", "Not a real opportunity")],
+        )
+        .await;
+    let status: String = reward_lines::table
+        .find(line)
+        .select(reward_lines::status)
+        .first(&mut *w.app.conn())
+        .expect("line");
+    assert_eq!(status, "rejected");
+}
+
+#[tokio::test]
+async fn a_statement_keeps_its_total_and_shows_rejected_lines_as_rejected() {
+    let w = world().await;
+    tier(&w, "100.00", "").await.assert_redirect("/admin/tiers");
+    let mut lines = Vec::new();
+    for company in ["Kept Co", "Early Co", "Late Co"] {
+        let id = referral(&w, company, "contacted", w.rep);
+        step(&w, id, &[("to", "meeting_booked")]).await;
+        lines.push(lines_of(&w.app, id)[0]);
+    }
+    super::review::hold_over(&w.app, "pending");
+    // Rejected before the month closes…
+    reject(&w, lines[1]).await;
+    // A month later (sessions idle that long have ended: sign in again).
+    let later = w.app.clock_now() + chrono::Duration::days(40);
+    w.app.clock.set(later);
+    w.app.login(super::review::WEBER, PASSWORD).await;
+    w.admin.login("admin.x@vendor.example", PASSWORD).await;
+    // The statement job closes the month (or this call does, whichever comes first).
+    referral_portal::incentives::statements::close_due(
+        &mut w.app.conn(),
+        later,
+        "/partner/rewards/statements/",
+    )
+    .expect("statements");
+    let (statement, total): (i64, i64) = referral_portal::db::schema::statements::table
+        .filter(referral_portal::db::schema::statements::organisation_id.eq(w.fx.partner_a))
+        .select((
+            referral_portal::db::schema::statements::id,
+            referral_portal::db::schema::statements::total_minor,
+        ))
+        .first(&mut *w.app.conn())
+        .expect("statement");
+    assert_eq!(total, 30_000, "the sum of its lines");
+    let mail = w
+        .app
+        .settled_mail_to("p.weber@partner-a.example")
+        .await
+        .into_iter()
+        .find(|m| m.subject.contains("statement"))
+        .expect("statement mail");
+    assert!(mail.text.contains("Early Co: ") && mail.text.contains("(Rejected)"));
+    assert!(
+        mail.text.contains("of which rejected: 100.00 EUR"),
+        "{}",
+        mail.text
+    );
+    assert!(mail.text.contains("of which approvable: 200.00 EUR"));
+    assert!(mail.html.contains("of which rejected"));
+    // …and after: the total stays, the breakdown follows the lines' current status.
+    reject(&w, lines[2]).await;
+    let page = w
+        .app
+        .get(&format!("/partner/rewards/statements/{statement}"))
+        .await;
+    assert!(page.text("#statement-total").contains("300.00"));
+    assert_eq!(
+        page.text("#statement-breakdown li[data-status=\"rejected\"]"),
+        "of which rejected: 200.00 EUR (2 lines)"
+    );
+    assert_eq!(
+        page.text("#statement-breakdown li[data-status=\"approvable\"]"),
+        "of which approvable: 100.00 EUR (1 line)"
+    );
+    assert_eq!(
+        page.text(&format!("tr[data-line=\"{}\"] .badge", lines[2])),
+        "Rejected"
+    );
+}
