@@ -267,3 +267,48 @@ async fn a_statement_keeps_its_total_and_shows_rejected_lines_as_rejected() {
         "Rejected"
     );
 }
+
+#[tokio::test]
+async fn a_split_saved_as_the_deal_is_won_is_either_used_or_refused_never_lost() {
+    use referral_portal::db::schema::referral_shares;
+    let w = world().await;
+    tier(&w, "", "10").await.assert_redirect("/admin/tiers");
+    let ids: Vec<i64> = (0..8)
+        .map(|i| referral(&w, &format!("Race {i}"), "opportunity", w.rep))
+        .collect();
+    // Each referral is split and won at the same moment, from two sessions.
+    let races = ids.iter().map(|&id| {
+        let w = &w;
+        async move {
+            let won = step(w, id, &[("to", "won"), ("deal_value", "1000")]);
+            let (_, page) = tokio::join!(won, split(w, id));
+            page.status
+        }
+    });
+    let outcomes = futures_util::future::join_all(races).await;
+    for (&id, status) in ids.iter().zip(outcomes) {
+        let shares: i64 = referral_shares::table
+            .filter(referral_shares::referral_id.eq(id))
+            .count()
+            .get_result(&mut *w.app.conn())
+            .expect("shares");
+        let amounts: Vec<(i64, i64)> = reward_lines::table
+            .filter(reward_lines::referral_id.eq(id))
+            .order(reward_lines::id.asc())
+            .select((reward_lines::organisation_id, reward_lines::amount_minor))
+            .load(&mut *w.app.conn())
+            .expect("lines");
+        if shares == 0 {
+            // The win came first: the split was refused and A got it all.
+            assert_eq!(status, reqwest::StatusCode::UNPROCESSABLE_ENTITY, "{id}");
+            assert_eq!(amounts, vec![(w.fx.partner_a, 10_000)], "{id}");
+        } else {
+            assert_eq!(status, reqwest::StatusCode::SEE_OTHER, "{id}");
+            assert_eq!(
+                amounts,
+                vec![(w.fx.partner_a, 5_000), (w.fx.partner_b, 5_000)],
+                "{id}: the split was saved first, so the lines use it"
+            );
+        }
+    }
+}
