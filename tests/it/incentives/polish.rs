@@ -312,3 +312,80 @@ async fn a_split_saved_as_the_deal_is_won_is_either_used_or_refused_never_lost()
         }
     }
 }
+
+fn status_of(app: &TestApp, line: i64) -> String {
+    reward_lines::table
+        .find(line)
+        .select(reward_lines::status)
+        .first(&mut *app.conn())
+        .expect("line")
+}
+
+#[tokio::test]
+async fn a_reward_whose_clawback_is_approved_or_paid_cannot_be_rejected_any_more() {
+    let w = world().await;
+    tier(&w, "", "10").await.assert_redirect("/admin/tiers");
+    let (won, claw) = super::review::won_and_refunded(&w, "Refunded Co").await;
+    super::review::hold_over(&w.app, "pending");
+    w.admin
+        .post(&format!("/admin/rewards/lines/{claw}/approve"), &[])
+        .await
+        .assert_redirect("/admin/rewards");
+    assert_eq!(status_of(&w.app, claw), "approved");
+    // The partner was charged the refund against this reward: rejecting it now would charge
+    // them for a reward never granted. Refused, next to the reason field.
+    let refused = w
+        .admin
+        .post(
+            &format!("/admin/rewards/lines/{won}/reject"),
+            &[("reason", "Duplicate deal")],
+        )
+        .await;
+    assert_eq!(refused.status, reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+    let error = refused.text(&format!("#reason-{won}-error"));
+    assert!(
+        error.contains(&format!(
+            "clawback (line {claw}) is already approved or paid"
+        )),
+        "{error}"
+    );
+    assert_eq!(
+        refused.attr(&format!("#reason-{won}"), "aria-describedby"),
+        Some(format!("reason-{won}-error"))
+    );
+    assert_eq!(status_of(&w.app, won), "approvable");
+    assert_eq!(status_of(&w.app, claw), "approved");
+    // Paid is settled too.
+    diesel::update(reward_lines::table.find(claw))
+        .set(reward_lines::status.eq("paid"))
+        .execute(&mut *w.app.conn())
+        .expect("paid");
+    let refused = w
+        .admin
+        .post(
+            &format!("/admin/rewards/lines/{won}/reject"),
+            &[("reason", "Duplicate deal")],
+        )
+        .await;
+    assert_eq!(refused.status, reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(status_of(&w.app, won), "approvable");
+    // Approving it instead nets the two out.
+    w.admin
+        .post(&format!("/admin/rewards/lines/{won}/approve"), &[])
+        .await
+        .assert_redirect("/admin/rewards");
+    assert_eq!(status_of(&w.app, won), "approved");
+
+    // While the clawback is only approvable, rejecting the reward still rejects both.
+    let (won, claw) = super::review::won_and_refunded(&w, "Other Co").await;
+    super::review::hold_over(&w.app, "pending");
+    w.admin
+        .post(
+            &format!("/admin/rewards/lines/{won}/reject"),
+            &[("reason", "Duplicate deal")],
+        )
+        .await
+        .assert_redirect("/admin/rewards");
+    assert_eq!(status_of(&w.app, won), "rejected");
+    assert_eq!(status_of(&w.app, claw), "rejected");
+}
