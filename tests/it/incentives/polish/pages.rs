@@ -1,77 +1,12 @@
-//! Edge cases of the incentive program found after it was merged, each kept as a regression
-//! test: co-referral links, the payout a paid line went out in, statement breakdowns, the
-//! split racing a win, and a clawback outliving its rejected original.
+//! What partner and admin pages show: co-referral links, the payout a line went out in, and a
+//! statement's breakdown by the lines' current status.
 
 use diesel::prelude::*;
-use referral_portal::db::payouts as payout_store;
 use referral_portal::db::schema::reward_lines;
 
-use super::review::{World, referral, step, tier, world};
+use super::{co_referral, lines_of, partner_b, payout_of};
 use crate::common::{PASSWORD, TestApp};
-
-const LUND: &str = "j.lund@partner-b.example";
-
-/// Splits referral `id` 50/50 between Partner A and Partner B.
-async fn split(w: &World, id: i64) -> crate::common::Page {
-    w.admin
-        .post(
-            &format!("/admin/rewards/referrals/{id}/split"),
-            &[
-                ("other", &w.fx.partner_b.to_string()),
-                ("own_share", "50"),
-                ("other_share", "50"),
-            ],
-        )
-        .await
-}
-
-/// A won 1,000.00 deal of Partner A at 10 %, split 50/50 with Partner B; returns the
-/// referral and its lines (A's, then B's).
-async fn co_referral(w: &World, company: &str) -> (i64, i64, i64) {
-    tier(w, "", "10").await.assert_redirect("/admin/tiers");
-    let id = referral(w, company, "opportunity", w.rep);
-    split(w, id)
-        .await
-        .assert_redirect(&format!("/admin/rewards/referrals/{id}"));
-    step(w, id, &[("to", "won"), ("deal_value", "1000")]).await;
-    let lines = lines_of(&w.app, id);
-    assert_eq!(lines.len(), 2, "one line per partner");
-    (id, lines[0], lines[1])
-}
-
-fn lines_of(app: &TestApp, referral_id: i64) -> Vec<i64> {
-    reward_lines::table
-        .filter(reward_lines::referral_id.eq(referral_id))
-        .order(reward_lines::id.asc())
-        .select(reward_lines::id)
-        .load(&mut *app.conn())
-        .expect("lines")
-}
-
-/// Puts `line` into a new payout of `org` in `status`, the line itself in `line_status`.
-fn payout_of(app: &TestApp, org: i64, line: i64, status: &str, line_status: &str) -> i64 {
-    let mut conn = app.conn();
-    let admin: i64 = referral_portal::db::schema::users::table
-        .filter(referral_portal::db::schema::users::email.eq("admin.x@vendor.example"))
-        .select(referral_portal::db::schema::users::id)
-        .first(&mut *conn)
-        .expect("admin");
-    let id = payout_store::insert(&mut conn, org, 5000, "EUR", status, admin, app.clock_now())
-        .expect("payout");
-    payout_store::add_line(&mut conn, id, line).expect("payout line");
-    diesel::update(reward_lines::table.find(line))
-        .set(reward_lines::status.eq(line_status))
-        .execute(&mut *conn)
-        .expect("line status");
-    id
-}
-
-async fn partner_b(w: &World) -> TestApp {
-    let b = w.app.new_browser();
-    b.login(LUND, PASSWORD).await;
-    b
-}
-
+use crate::incentives::review::{World, referral, step, tier, world};
 #[tokio::test]
 async fn a_co_referral_partner_sees_the_referral_as_text_never_a_link_it_cannot_open() {
     let w = world().await;
@@ -208,13 +143,15 @@ async fn a_statement_keeps_its_total_and_shows_rejected_lines_as_rejected() {
         step(&w, id, &[("to", "meeting_booked")]).await;
         lines.push(lines_of(&w.app, id)[0]);
     }
-    super::review::hold_over(&w.app, "pending");
+    crate::incentives::review::hold_over(&w.app, "pending");
     // Rejected before the month closes…
     reject(&w, lines[1]).await;
     // A month later (sessions idle that long have ended: sign in again).
     let later = w.app.clock_now() + chrono::Duration::days(40);
     w.app.clock.set(later);
-    w.app.login(super::review::WEBER, PASSWORD).await;
+    w.app
+        .login(crate::incentives::review::WEBER, PASSWORD)
+        .await;
     w.admin.login("admin.x@vendor.example", PASSWORD).await;
     // The statement job closes the month (or this call does, whichever comes first).
     referral_portal::incentives::statements::close_due(
@@ -266,126 +203,4 @@ async fn a_statement_keeps_its_total_and_shows_rejected_lines_as_rejected() {
         page.text(&format!("tr[data-line=\"{}\"] .badge", lines[2])),
         "Rejected"
     );
-}
-
-#[tokio::test]
-async fn a_split_saved_as_the_deal_is_won_is_either_used_or_refused_never_lost() {
-    use referral_portal::db::schema::referral_shares;
-    let w = world().await;
-    tier(&w, "", "10").await.assert_redirect("/admin/tiers");
-    let ids: Vec<i64> = (0..8)
-        .map(|i| referral(&w, &format!("Race {i}"), "opportunity", w.rep))
-        .collect();
-    // Each referral is split and won at the same moment, from two sessions.
-    let races = ids.iter().map(|&id| {
-        let w = &w;
-        async move {
-            let won = step(w, id, &[("to", "won"), ("deal_value", "1000")]);
-            let (_, page) = tokio::join!(won, split(w, id));
-            page.status
-        }
-    });
-    let outcomes = futures_util::future::join_all(races).await;
-    for (&id, status) in ids.iter().zip(outcomes) {
-        let shares: i64 = referral_shares::table
-            .filter(referral_shares::referral_id.eq(id))
-            .count()
-            .get_result(&mut *w.app.conn())
-            .expect("shares");
-        let amounts: Vec<(i64, i64)> = reward_lines::table
-            .filter(reward_lines::referral_id.eq(id))
-            .order(reward_lines::id.asc())
-            .select((reward_lines::organisation_id, reward_lines::amount_minor))
-            .load(&mut *w.app.conn())
-            .expect("lines");
-        if shares == 0 {
-            // The win came first: the split was refused and A got it all.
-            assert_eq!(status, reqwest::StatusCode::UNPROCESSABLE_ENTITY, "{id}");
-            assert_eq!(amounts, vec![(w.fx.partner_a, 10_000)], "{id}");
-        } else {
-            assert_eq!(status, reqwest::StatusCode::SEE_OTHER, "{id}");
-            assert_eq!(
-                amounts,
-                vec![(w.fx.partner_a, 5_000), (w.fx.partner_b, 5_000)],
-                "{id}: the split was saved first, so the lines use it"
-            );
-        }
-    }
-}
-
-fn status_of(app: &TestApp, line: i64) -> String {
-    reward_lines::table
-        .find(line)
-        .select(reward_lines::status)
-        .first(&mut *app.conn())
-        .expect("line")
-}
-
-#[tokio::test]
-async fn a_reward_whose_clawback_is_approved_or_paid_cannot_be_rejected_any_more() {
-    let w = world().await;
-    tier(&w, "", "10").await.assert_redirect("/admin/tiers");
-    let (won, claw) = super::review::won_and_refunded(&w, "Refunded Co").await;
-    super::review::hold_over(&w.app, "pending");
-    w.admin
-        .post(&format!("/admin/rewards/lines/{claw}/approve"), &[])
-        .await
-        .assert_redirect("/admin/rewards");
-    assert_eq!(status_of(&w.app, claw), "approved");
-    // The partner was charged the refund against this reward: rejecting it now would charge
-    // them for a reward never granted. Refused, next to the reason field.
-    let refused = w
-        .admin
-        .post(
-            &format!("/admin/rewards/lines/{won}/reject"),
-            &[("reason", "Duplicate deal")],
-        )
-        .await;
-    assert_eq!(refused.status, reqwest::StatusCode::UNPROCESSABLE_ENTITY);
-    let error = refused.text(&format!("#reason-{won}-error"));
-    assert!(
-        error.contains(&format!(
-            "clawback (line {claw}) is already approved or paid"
-        )),
-        "{error}"
-    );
-    assert_eq!(
-        refused.attr(&format!("#reason-{won}"), "aria-describedby"),
-        Some(format!("reason-{won}-error"))
-    );
-    assert_eq!(status_of(&w.app, won), "approvable");
-    assert_eq!(status_of(&w.app, claw), "approved");
-    // Paid is settled too.
-    diesel::update(reward_lines::table.find(claw))
-        .set(reward_lines::status.eq("paid"))
-        .execute(&mut *w.app.conn())
-        .expect("paid");
-    let refused = w
-        .admin
-        .post(
-            &format!("/admin/rewards/lines/{won}/reject"),
-            &[("reason", "Duplicate deal")],
-        )
-        .await;
-    assert_eq!(refused.status, reqwest::StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(status_of(&w.app, won), "approvable");
-    // Approving it instead nets the two out.
-    w.admin
-        .post(&format!("/admin/rewards/lines/{won}/approve"), &[])
-        .await
-        .assert_redirect("/admin/rewards");
-    assert_eq!(status_of(&w.app, won), "approved");
-
-    // While the clawback is only approvable, rejecting the reward still rejects both.
-    let (won, claw) = super::review::won_and_refunded(&w, "Other Co").await;
-    super::review::hold_over(&w.app, "pending");
-    w.admin
-        .post(
-            &format!("/admin/rewards/lines/{won}/reject"),
-            &[("reason", "Duplicate deal")],
-        )
-        .await
-        .assert_redirect("/admin/rewards");
-    assert_eq!(status_of(&w.app, won), "rejected");
-    assert_eq!(status_of(&w.app, claw), "rejected");
 }
