@@ -174,6 +174,9 @@ pub struct PayoutLine {
     pub line_id: i64,
     pub active: bool,
     pub referral_id: i64,
+    /// The referral's own organisation; it differs from the line's on a co-referral share.
+    pub referral_organisation_id: i64,
+    pub line_organisation_id: i64,
     pub first_name: String,
     pub last_name: String,
     pub company: String,
@@ -192,6 +195,8 @@ pub fn lines(conn: &mut AnyConnection, payout_id: i64) -> QueryResult<Vec<Payout
             reward_lines::id,
             payout_lines::active,
             referrals::id,
+            referrals::organisation_id,
+            reward_lines::organisation_id,
             referrals::first_name,
             referrals::last_name,
             referrals::company,
@@ -363,4 +368,38 @@ pub fn user_names(
         .select((users::id, users::display_name))
         .load(conn)?;
     Ok(rows.into_iter().collect())
+}
+
+/// The payout each of `line_ids` belongs to: the active one, or else the last one that was
+/// paid. Lines that were never in a payout (or only in failed ones) are absent.
+pub fn payout_of_lines(
+    conn: &mut AnyConnection,
+    line_ids: &[i64],
+) -> QueryResult<std::collections::HashMap<i64, i64>> {
+    let rows: Vec<(i64, i64, bool, String)> = payout_lines::table
+        .inner_join(payouts::table)
+        .filter(payout_lines::line_id.eq_any(line_ids))
+        .select((
+            payout_lines::line_id,
+            payout_lines::payout_id,
+            payout_lines::active,
+            payouts::status,
+        ))
+        .order(payout_lines::payout_id.asc())
+        .load(conn)?;
+    let mut found = std::collections::HashMap::new();
+    let mut active = std::collections::HashSet::new();
+    for (line, payout, is_active, status) in rows {
+        if active.contains(&line) {
+            continue;
+        }
+        if is_active {
+            active.insert(line);
+            found.insert(line, payout);
+        } else if status == "paid" {
+            // Later rows win: the last paid payout.
+            found.insert(line, payout);
+        }
+    }
+    Ok(found)
 }

@@ -202,6 +202,21 @@ pub fn set_score(conn: &mut AnyConnection, id: i64, score: i32, reasons: &str) -
 
 /// A referral as an admin sees it: any organisation.
 /// Rows of an upload still being committed (`upload_pending`) are missing for everyone.
+/// Locks a referral's row until the transaction ends, so writers that must not interleave on
+/// one referral (a co-referral split and the booking of its rewards) take turns. PostgreSQL
+/// only: SQLite's `BEGIN IMMEDIATE` serialises every writer already.
+pub fn lock(conn: &mut AnyConnection, id: i64) -> QueryResult<()> {
+    if let AnyConnection::Postgresql(pg) = conn {
+        referrals::table
+            .find(id)
+            .select(referrals::id)
+            .for_update()
+            .first::<i64>(pg)
+            .optional()?;
+    }
+    Ok(())
+}
+
 pub fn find(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<Referral>> {
     referrals::table
         .find(id)

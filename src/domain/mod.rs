@@ -42,7 +42,8 @@ pub use providers::{DomainClass, ProviderLists};
 pub use rewards::{
     ClawbackError, Commission, LineStatus, LineStatusError, RewardEvent, RewardKind, RewardRule,
     RewardRuleError, StatementError, approvable_at, can_move, clawback, commission,
-    further_clawback, is_past_holding, reward_for, split_reward, statement_total,
+    further_clawback, is_past_holding, reward_for, split_reward, statement_breakdown,
+    statement_total,
 };
 pub use routing::{
     PoolId, Region, RegionError, RepAvailability, RoutingRule, RoutingRuleError, choose_pool,

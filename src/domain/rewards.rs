@@ -264,6 +264,25 @@ pub fn statement_total(
     Ok(Money::new(total, currency))
 }
 
+/// A statement's total split by the lines' current status, in the order of
+/// [`LineStatus::ALL`], statuses without lines left out. The parts add up to
+/// [`statement_total`] exactly: a line rejected after its month closed stays on the statement
+/// (its total never changes), and this breakdown is what keeps it from reading as earned.
+pub fn statement_breakdown(
+    currency: Currency,
+    lines: &[(LineStatus, Money)],
+) -> Result<Vec<(LineStatus, Money)>, StatementError> {
+    let mut parts = Vec::new();
+    for status in LineStatus::ALL {
+        let mut mine = lines.iter().filter(|(s, _)| *s == status).peekable();
+        if mine.peek().is_none() {
+            continue;
+        }
+        parts.push((status, statement_total(currency, mine.map(|(_, m)| *m))?));
+    }
+    Ok(parts)
+}
+
 #[cfg(test)]
 #[expect(clippy::unwrap_used, reason = "a failing unwrap is a failing test")]
 mod tests;

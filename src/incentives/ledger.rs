@@ -8,7 +8,9 @@ mod earn;
 mod notify;
 mod refund;
 
-pub use approval::{ApproveScope, HOLDING_JOB, ReleaseHeld, approve, reject, release_held};
+pub use approval::{
+    ApproveScope, HOLDING_JOB, RejectOutcome, ReleaseHeld, approve, reject, release_held,
+};
 pub use earn::{SplitOutcome, book_event, set_split};
 pub(crate) use notify::{money, recipients};
 pub use refund::{RefundActor, RefundOutcome, record_refund};

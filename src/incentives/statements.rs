@@ -21,7 +21,7 @@ use crate::db::jobs::Job;
 use crate::db::ledger::{RewardLine, Statement};
 use crate::db::schema::{reward_lines, statements};
 use crate::db::{AnyConnection, accounts, db_time, outbox, write_tx};
-use crate::domain::{Money, ProgramMonth, statement_total};
+use crate::domain::{LineStatus, Money, ProgramMonth, statement_breakdown, statement_total};
 use crate::jobs::{JobContext, JobError, JobHandler};
 use crate::mail::messages;
 
@@ -181,8 +181,32 @@ fn mail_statement(
             company,
             reason: line.reason.clone(),
             amount: Money::new(line.amount_minor, program.currency).format(),
+            status: line
+                .status
+                .parse::<LineStatus>()
+                .map(|s| s.label())
+                .unwrap_or("Unknown")
+                .to_string(),
         });
     }
+    let parts: Vec<(LineStatus, Money)> = lines
+        .iter()
+        .map(|l| {
+            let status = l
+                .status
+                .parse::<LineStatus>()
+                .unwrap_or(LineStatus::Pending);
+            (status, Money::new(l.amount_minor, program.currency))
+        })
+        .collect();
+    let breakdown: Vec<messages::StatementMailPart> = statement_breakdown(program.currency, &parts)
+        .map_err(|e| IncentiveError::Query(DieselError::QueryBuilderError(e.into())))?
+        .into_iter()
+        .map(|(status, amount)| messages::StatementMailPart {
+            status: status.as_str().to_string(),
+            amount: amount.format(),
+        })
+        .collect();
     let period = month_label(month);
     let recipients = super::ledger::recipients(conn, statement.organisation_id, None)?;
     for user in recipients {
@@ -194,6 +218,7 @@ fn mail_statement(
                 period: period.clone(),
                 total: total.format(),
                 lines: mail_lines.clone(),
+                breakdown: breakdown.clone(),
                 link: format!("{link_base}{}", statement.id),
             },
         )?;

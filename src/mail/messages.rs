@@ -302,6 +302,16 @@ pub struct StatementMailLine {
     pub company: String,
     pub reason: String,
     pub amount: String,
+    /// The line's status when the statement closed, e.g. `Rejected`.
+    pub status: String,
+}
+
+/// One part of a statement's total: the lines in one status and their sum.
+#[derive(Clone)]
+pub struct StatementMailPart {
+    /// Lowercase status, e.g. `rejected`.
+    pub status: String,
+    pub amount: String,
 }
 
 /// Sends a partner its closed monthly statement.
@@ -312,6 +322,8 @@ pub struct MonthlyStatement {
     pub period: String,
     pub total: String,
     pub lines: Vec<StatementMailLine>,
+    /// The total by the lines' status; its parts add up to `total`.
+    pub breakdown: Vec<StatementMailPart>,
     pub link: String,
 }
 mail_templates!(

@@ -48,6 +48,17 @@ impl LineStatus {
         }
     }
 
+    /// The name partners and admins read, e.g. `Approvable`.
+    pub fn label(&self) -> &'static str {
+        match self {
+            LineStatus::Pending => "Pending",
+            LineStatus::Approvable => "Approvable",
+            LineStatus::Approved => "Approved",
+            LineStatus::Paid => "Paid",
+            LineStatus::Rejected => "Rejected",
+        }
+    }
+
     /// Whether the line can never move again.
     pub fn is_final(&self) -> bool {
         matches!(self, LineStatus::Paid | LineStatus::Rejected)

@@ -306,3 +306,36 @@ fn lines_become_approvable_after_whole_days_of_holding() {
     assert!(!is_past_holding(earned, 30, utc("2026-10-31T09:59:59Z")));
     assert!(is_past_holding(earned, 30, utc("2026-10-31T10:00:00Z")));
 }
+
+#[test]
+fn a_statement_breakdown_adds_up_to_its_total_by_current_status() {
+    let eur = |minor| Money::new(minor, Currency::EUR);
+    let lines = [
+        (LineStatus::Rejected, eur(10_000)),
+        (LineStatus::Approved, eur(2_550)),
+        (LineStatus::Rejected, eur(-1_000)),
+        (LineStatus::Pending, eur(1)),
+    ];
+    let parts = statement_breakdown(Currency::EUR, &lines).unwrap();
+    assert_eq!(
+        parts,
+        vec![
+            (LineStatus::Pending, eur(1)),
+            (LineStatus::Approved, eur(2_550)),
+            (LineStatus::Rejected, eur(9_000)),
+        ]
+    );
+    let total = statement_total(Currency::EUR, lines.iter().map(|(_, m)| *m)).unwrap();
+    assert_eq!(parts.iter().map(|(_, m)| m.minor).sum::<i64>(), total.minor);
+    assert_eq!(statement_breakdown(Currency::EUR, &[]).unwrap(), vec![]);
+    assert_eq!(
+        statement_breakdown(
+            Currency::EUR,
+            &[(LineStatus::Paid, Money::new(1, Currency::JPY))]
+        ),
+        Err(StatementError::CurrencyMismatch {
+            expected: Currency::EUR,
+            found: Currency::JPY
+        })
+    );
+}

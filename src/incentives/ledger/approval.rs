@@ -8,6 +8,7 @@ use super::notify;
 use crate::db::audit::{self, AuditEntry};
 use crate::db::jobs::Job;
 use crate::db::ledger::{self, RewardLine};
+use crate::db::referrals;
 use crate::db::{AnyConnection, write_tx};
 use crate::domain::LineStatus;
 use crate::incentives::IncentiveError;
@@ -107,6 +108,8 @@ pub fn approve(
         // Per partner: (organisation, count, total, currency).
         let mut approved: Vec<(i64, usize, i64, String)> = Vec::new();
         for line in lines {
+            // Takes turns with `reject` on the line's referral (see there).
+            referrals::lock(conn, line.referral_id)?;
             if reverses_rejected(conn, &line)? {
                 reject_clawbacks_of(conn, line.corrects_line_id, admin_id, client_addr, now)?;
                 continue;
@@ -149,7 +152,20 @@ pub fn approve(
     })
 }
 
-/// Rejects one approvable line with the admin's reason; returns whether it moved.
+/// What became of a rejection.
+#[derive(Debug, PartialEq, Eq)]
+pub enum RejectOutcome {
+    Rejected,
+    /// Missing, or not approvable (any more): nothing changed.
+    NotApprovable,
+    /// A clawback of the line (this id) is approved or paid already: the partner was charged
+    /// the refund against this reward, so rejecting it would charge them for a reward never
+    /// granted. Refused; the admin approves the reward so the two cancel out.
+    ClawbackSettled(i64),
+}
+
+/// Rejects one approvable line with the admin's reason, and its approvable clawbacks with it.
+/// Refused while a clawback of the line is approved or paid (see [`RejectOutcome`]).
 pub fn reject(
     conn: &mut AnyConnection,
     line_id: i64,
@@ -157,11 +173,24 @@ pub fn reject(
     admin_id: i64,
     client_addr: &str,
     now: DateTime<Utc>,
-) -> Result<bool, IncentiveError> {
+) -> Result<RejectOutcome, IncentiveError> {
     write_tx(conn, |conn| {
         let Some(line) = ledger::find_line(conn, line_id)? else {
-            return Ok(false);
+            return Ok(RejectOutcome::NotApprovable);
         };
+        // Approving a clawback locks its referral too, so on PostgreSQL a clawback approved
+        // meanwhile is seen here (SQLite's BEGIN IMMEDIATE serialises the two already).
+        referrals::lock(conn, line.referral_id)?;
+        let settled = ledger::lines_of_referral(conn, line.referral_id)?
+            .into_iter()
+            .find(|c| {
+                c.corrects_line_id == Some(line_id)
+                    && (c.status == LineStatus::Approved.as_str()
+                        || c.status == LineStatus::Paid.as_str())
+            });
+        if let Some(claw) = settled {
+            return Ok(RejectOutcome::ClawbackSettled(claw.id));
+        }
         let moved = ledger::move_line(
             conn,
             line_id,
@@ -183,8 +212,10 @@ pub fn reject(
                 now,
             )?;
             reject_clawbacks_of(conn, Some(line_id), admin_id, client_addr, now)?;
+            Ok(RejectOutcome::Rejected)
+        } else {
+            Ok(RejectOutcome::NotApprovable)
         }
-        Ok(moved)
     })
 }
 

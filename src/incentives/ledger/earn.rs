@@ -57,6 +57,8 @@ pub fn book_event(
     now: DateTime<Utc>,
     rewards_link: &str,
 ) -> Result<Vec<RewardLine>, IncentiveError> {
+    // Waits for a split being saved on this referral, so the lines see it (see `set_split`).
+    referrals::lock(conn, referral.id)?;
     let Some(tier_id) = standing::current_tier_id(conn, referral.organisation_id)? else {
         return Ok(Vec::new());
     };
@@ -172,6 +174,9 @@ pub fn set_split(
     now: DateTime<Utc>,
 ) -> Result<SplitOutcome, IncentiveError> {
     write_tx(conn, |conn| {
+        // Booking takes the same lock: a win booked meanwhile is seen below and refuses the
+        // split, instead of being booked without it.
+        referrals::lock(conn, referral_id)?;
         let Some(referral) = referrals::find(conn, referral_id)? else {
             return Ok(SplitOutcome::NotFound);
         };

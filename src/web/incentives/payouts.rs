@@ -84,6 +84,8 @@ impl PayoutRow {
 pub struct LineView {
     pub line_id: i64,
     pub referral_id: i64,
+    /// The line is a share of another organisation's referral (see the rewards pages).
+    pub co_referral: bool,
     pub prospect: String,
     pub company: String,
     pub event: &'static str,
@@ -99,6 +101,7 @@ impl From<PayoutLine> for LineView {
         Self {
             line_id: l.line_id,
             referral_id: l.referral_id,
+            co_referral: l.referral_organisation_id != l.line_organisation_id,
             prospect: format!("{} {}", l.first_name, l.last_name),
             company: l.company,
             event: event_label(&l.event),

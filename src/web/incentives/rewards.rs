@@ -61,6 +61,9 @@ pub struct LineView {
     pub partner_id: i64,
     pub partner: String,
     pub referral_id: i64,
+    /// The referral belongs to another organisation: the line is this partner's share of a
+    /// co-referral, and partner pages must not link to a referral the partner cannot open.
+    pub co_referral: bool,
     /// "Company — Prospect Name".
     pub referral: String,
     pub event: &'static str,
@@ -72,6 +75,8 @@ pub struct LineView {
     pub earned: String,
     pub approvable: String,
     pub corrects: Option<i64>,
+    /// The payout the line is in (active), or was last paid with.
+    pub payout_id: Option<i64>,
 }
 
 pub fn event_label(event: &str) -> &'static str {
@@ -106,17 +111,18 @@ pub fn describe(
     let mut org_ids: Vec<i64> = lines.iter().map(|l| l.organisation_id).collect();
     org_ids.sort_unstable();
     org_ids.dedup();
-    let names: HashMap<i64, (String, String, String)> = referrals::table
+    let names: HashMap<i64, (String, String, String, i64)> = referrals::table
         .filter(referrals::id.eq_any(&referral_ids))
         .select((
             referrals::id,
             referrals::company,
             referrals::first_name,
             referrals::last_name,
+            referrals::organisation_id,
         ))
-        .load::<(i64, String, String, String)>(conn)?
+        .load::<(i64, String, String, String, i64)>(conn)?
         .into_iter()
-        .map(|(id, c, f, l)| (id, (c, f, l)))
+        .map(|(id, c, f, l, org)| (id, (c, f, l, org)))
         .collect();
     let orgs: HashMap<i64, String> = organisations::table
         .filter(organisations::id.eq_any(&org_ids))
@@ -129,6 +135,8 @@ pub fn describe(
         .load::<(i64, String)>(conn)?
         .into_iter()
         .collect();
+    let line_ids: Vec<i64> = lines.iter().map(|l| l.id).collect();
+    let payouts = crate::db::payouts::payout_of_lines(conn, &line_ids)?;
     let when = |t: NaiveDateTime| local(t, zone);
     Ok(lines
         .into_iter()
@@ -137,9 +145,12 @@ pub fn describe(
             partner_id: l.organisation_id,
             partner: orgs.get(&l.organisation_id).cloned().unwrap_or_default(),
             referral_id: l.referral_id,
+            co_referral: names
+                .get(&l.referral_id)
+                .is_some_and(|(.., org)| *org != l.organisation_id),
             referral: names
                 .get(&l.referral_id)
-                .map(|(c, f, last)| format!("{c} — {f} {last}"))
+                .map(|(c, f, last, _)| format!("{c} — {f} {last}"))
                 .unwrap_or_default(),
             event: event_label(&l.event),
             tier: l
@@ -153,6 +164,7 @@ pub fn describe(
             earned: when(l.earned_at),
             approvable: when(l.approvable_at),
             corrects: l.corrects_line_id,
+            payout_id: payouts.get(&l.id).copied(),
         })
         .collect())
 }

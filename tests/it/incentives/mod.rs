@@ -1,4 +1,5 @@
 mod ledger;
 mod payouts;
+mod polish;
 mod review;
 mod tiers;

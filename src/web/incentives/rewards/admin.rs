@@ -11,7 +11,7 @@ use crate::db::accounts::{self, Organisation};
 use crate::db::ledger::{self, LineFilter};
 use crate::domain::LineStatus;
 use crate::error::AppError;
-use crate::incentives::ledger::{self as book, ApproveScope};
+use crate::incentives::ledger::{self as book, ApproveScope, RejectOutcome};
 use crate::web::context::PageCtx;
 use crate::web::forms::Errors;
 use crate::web::guard::CurrentUser;
@@ -269,15 +269,31 @@ pub async fn reject_line(
     let addr = state.client_addr(&req);
     let now = state.now();
     let admin = user.id;
-    let moved = state
+    let typed = reason.clone();
+    let outcome = state
         .db(move |conn| {
             book::reject(conn, id, &reason, admin, &addr, now).map_err(AppError::internal)
         })
         .await?;
-    if moved {
-        FlashMessage::success("Line rejected.").send();
-    } else {
-        FlashMessage::warning("That line is not approvable (any more); nothing changed.").send();
+    match outcome {
+        RejectOutcome::Rejected => FlashMessage::success("Line rejected.").send(),
+        RejectOutcome::NotApprovable => {
+            FlashMessage::warning("That line is not approvable (any more); nothing changed.").send()
+        }
+        RejectOutcome::ClawbackSettled(claw) => {
+            errors.add(
+                "reason",
+                format!(
+                    "Its clawback (line {claw}) is already approved or paid, so the partner has been \
+                     charged for this reward: rejecting it would charge them for a reward never \
+                     granted. Approve this line instead; the two cancel out."
+                ),
+            );
+            let q: LedgerQuery = web::Query::<LedgerQuery>::from_query(&form.back)
+                .map(|q| q.into_inner())
+                .unwrap_or_default();
+            return render(&state, ctx, &user, q, Some((id, typed)), errors).await;
+        }
     }
     Ok(see_other(&back_to(&form.back)))
 }

@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use super::{LineView, PAGE, describe, status_label};
 use crate::db::ledger::{self, LineFilter, Statement};
-use crate::domain::{LineStatus, ProgramMonth};
+use crate::domain::{Currency, LineStatus, Money, ProgramMonth, statement_breakdown};
 use crate::error::AppError;
 use crate::incentives::ledger::money;
 use crate::incentives::statements::month_label;
@@ -42,6 +42,7 @@ pub struct RewardsPage {
     older: Option<String>,
     link_base: &'static str,
     referral_base: &'static str,
+    own_referrals_only: bool,
 }
 
 #[derive(Deserialize)]
@@ -130,6 +131,7 @@ pub async fn show_rewards(
         older,
         link_base: "/partner/rewards/lines/",
         referral_base: "/partner/referrals/",
+        own_referrals_only: true,
     })
 }
 
@@ -195,8 +197,11 @@ pub struct StatementPage {
     until: String,
     lines: Vec<LineView>,
     total: String,
+    /// The total by the lines' current status, e.g. "of which rejected: 100.00 EUR".
+    breakdown: Vec<StatusTotal>,
     link_base: &'static str,
     referral_base: &'static str,
+    own_referrals_only: bool,
 }
 
 pub async fn show_statement(
@@ -218,11 +223,12 @@ pub async fn show_statement(
             let sum = lines
                 .iter()
                 .try_fold(0_i64, |acc, l| acc.checked_add(l.amount_minor));
+            let parts = breakdown(&statement.currency, &lines);
             let views = describe(conn, lines, &zone)?;
-            Ok(Some((statement, views, sum)))
+            Ok(Some((statement, views, sum, parts)))
         })
         .await?;
-    let Some((statement, lines, sum)) = found else {
+    let Some((statement, lines, sum, breakdown)) = found else {
         record_access_denied(&state, &req, &user, "statement", id).await?;
         return Err(AppError::NotFound);
     };
@@ -235,7 +241,42 @@ pub async fn show_statement(
         until: local(statement.period_end, &user.time_zone),
         lines,
         total: money(total, &statement.currency),
+        breakdown,
         link_base: "/partner/rewards/lines/",
         referral_base: "/partner/referrals/",
+        own_referrals_only: true,
     })
+}
+
+/// A statement's total split by its lines' current status; empty if it cannot be added up
+/// (the page then shows the total alone, as before).
+fn breakdown(currency: &str, lines: &[ledger::RewardLine]) -> Vec<StatusTotal> {
+    let Ok(currency) = Currency::parse(currency) else {
+        return Vec::new();
+    };
+    let parts: Vec<(LineStatus, Money)> = lines
+        .iter()
+        .filter_map(|l| {
+            let status = l.status.parse().ok()?;
+            let line_currency = Currency::parse(&l.currency).ok()?;
+            Some((status, Money::new(l.amount_minor, line_currency)))
+        })
+        .collect();
+    if parts.len() != lines.len() {
+        return Vec::new();
+    }
+    let count = |s: LineStatus| parts.iter().filter(|(p, _)| *p == s).count() as i64;
+    statement_breakdown(currency, &parts)
+        .map(|parts| {
+            parts
+                .into_iter()
+                .map(|(status, total)| StatusTotal {
+                    status: status.as_str(),
+                    label: status.label(),
+                    lines: count(status),
+                    total: total.format(),
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }

@@ -39,6 +39,7 @@ pub struct ReferralRewardsPage {
     can_refund: bool,
     link_base: &'static str,
     referral_base: &'static str,
+    own_referrals_only: bool,
     errors: Errors,
     f: RewardsForm,
 }
@@ -109,6 +110,7 @@ async fn render(
         lines,
         link_base: "",
         referral_base: "/admin/referrals/",
+        own_referrals_only: false,
         errors,
         f,
         r,
