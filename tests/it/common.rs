@@ -36,6 +36,39 @@ pub struct TestApp {
     pub pool: DbPool,
     pub mail_dir: PathBuf,
     pub data_dir: tempfile::TempDir,
+    /// Last, so it goes after everything that uses the database.
+    pub database: Arc<TestDatabase>,
+}
+
+/// The test's own database; a PostgreSQL one is dropped when the last handle goes, so runs
+/// against a long-lived server do not pile up databases.
+pub struct TestDatabase {
+    pub url: String,
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let Ok(admin_url) = std::env::var("TEST_DATABASE_URL") else {
+            return;
+        };
+        let Some(name) = self
+            .url
+            .starts_with("postgres")
+            .then(|| url::Url::parse(&self.url).ok())
+            .flatten()
+            .map(|u| u.path().trim_start_matches('/').to_owned())
+        else {
+            return;
+        };
+        // The app's pool may still hold connections: FORCE ends them. A failure only leaves
+        // the database behind, as before.
+        if let Ok(mut conn) = diesel::PgConnection::establish(&admin_url) {
+            let _ = diesel::RunQueryDsl::execute(
+                diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")),
+                &mut conn,
+            );
+        }
+    }
 }
 
 /// A fresh database URL: a temp SQLite file, or a new PostgreSQL database.
@@ -94,6 +127,7 @@ pub async fn spawn_app_at(now: DateTime<Utc>) -> TestApp {
         pool: app.pool,
         mail_dir,
         data_dir,
+        database: Arc::new(TestDatabase { url: database_url }),
     }
 }
 
@@ -235,6 +269,7 @@ impl TestApp {
             pool: self.pool.clone(),
             mail_dir: self.mail_dir.clone(),
             data_dir: tempfile::tempdir().expect("temp dir"),
+            database: self.database.clone(),
         }
     }
 

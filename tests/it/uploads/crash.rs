@@ -16,7 +16,7 @@ use referral_portal::db::schema::{jobs, referrals, upload_rows, uploads};
 use tokio::process::{Child, Command};
 
 use super::{referral_count, set_limits};
-use crate::common::{PASSWORD, TestApp, browser, case_now, fresh_database};
+use crate::common::{PASSWORD, TestApp, TestDatabase, browser, case_now, fresh_database};
 
 const ROWS: usize = 3000;
 /// Rows staged before the first kill: two chunks of 500 are saved, the rest are not.
@@ -155,6 +155,9 @@ async fn a_big_import_killed_mid_batch_leaves_no_partial_batch_and_resumes_after
         pool,
         mail_dir: data_dir.path().join("mail"),
         data_dir,
+        database: Arc::new(TestDatabase {
+            url: database_url.clone(),
+        }),
     };
     app.case_fixture();
     set_limits(&app, 10_000, 10 * 1024 * 1024, 100);
@@ -331,6 +334,9 @@ async fn a_commit_given_up_half_way_leaves_nothing_of_the_batch() {
         pool,
         mail_dir: data_dir.path().join("mail"),
         data_dir,
+        database: Arc::new(TestDatabase {
+            url: database_url.clone(),
+        }),
     };
     app.case_fixture();
     set_limits(&app, 10_000, 10 * 1024 * 1024, 100);
