@@ -9,8 +9,8 @@ use serde::Deserialize;
 
 use super::admin::{Typed, render};
 use super::app_error;
-use crate::db::accounts;
 use crate::db::audit::{self, AuditEntry};
+use crate::db::{AnyConnection, accounts};
 use crate::domain::payouts::ApprovalRefused;
 use crate::error::AppError;
 use crate::incentives::payouts::{self as payouts, Actor, ApproveOutcome, SettleOutcome};
@@ -201,29 +201,11 @@ pub async fn mark_paid(
             .await;
         }
     };
-    let addr = state.client_addr(&req);
-    let link = state.config.link("/partner/payouts/");
-    let (now, uid, stored) = (state.now(), user.id, reference.clone());
-    let outcome = state
-        .db(move |conn| {
-            let actor = Actor {
-                user_id: uid,
-                client_addr: &addr,
-                now,
-                partner_link_base: &link,
-            };
-            payouts::mark_paid(conn, id, &stored, &actor).map_err(app_error)
-        })
-        .await?;
-    if outcome == SettleOutcome::Done {
-        state.mail_wake.notify_one();
-    }
-    settle_flash(
-        id,
-        outcome,
-        format!("Payout {id} marked paid with reference {reference}. The partner was told."),
-    )?;
-    Ok(see_other(&format!("/admin/payouts/{id}")))
+    let done = format!("Payout {id} marked paid with reference {reference}. The partner was told.");
+    settle(&req, &state, &user, id, done, move |conn, actor| {
+        payouts::mark_paid(conn, id, &reference, actor).map_err(app_error)
+    })
+    .await
 }
 
 pub async fn mark_failed(
@@ -257,7 +239,29 @@ pub async fn mark_failed(
             .await;
         }
     };
-    let addr = state.client_addr(&req);
+    let done = format!(
+        "Payout {id} marked failed. Its lines are approved again and can join a later payout."
+    );
+    settle(&req, &state, &user, id, done, move |conn, actor| {
+        payouts::mark_failed(conn, id, &reason, actor).map_err(app_error)
+    })
+    .await
+}
+
+/// Runs a paid or failed change as the signed-in admin, wakes the mailer when it happened,
+/// and goes back to the payout with a message saying what happened.
+async fn settle<F>(
+    req: &HttpRequest,
+    state: &AppState,
+    user: &CurrentUser,
+    id: i64,
+    done: String,
+    change: F,
+) -> Result<HttpResponse, AppError>
+where
+    F: FnOnce(&mut AnyConnection, &Actor) -> Result<SettleOutcome, AppError> + Send + 'static,
+{
+    let addr = state.client_addr(req);
     let link = state.config.link("/partner/payouts/");
     let (now, uid) = (state.now(), user.id);
     let outcome = state
@@ -268,18 +272,12 @@ pub async fn mark_failed(
                 now,
                 partner_link_base: &link,
             };
-            payouts::mark_failed(conn, id, &reason, &actor).map_err(app_error)
+            change(conn, &actor)
         })
         .await?;
     if outcome == SettleOutcome::Done {
         state.mail_wake.notify_one();
     }
-    settle_flash(
-        id,
-        outcome,
-        format!(
-            "Payout {id} marked failed. Its lines are approved again and can join a later payout."
-        ),
-    )?;
+    settle_flash(id, outcome, done)?;
     Ok(see_other(&format!("/admin/payouts/{id}")))
 }
