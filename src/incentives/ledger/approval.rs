@@ -114,6 +114,11 @@ pub fn approve(
                 reject_clawbacks_of(conn, line.corrects_line_id, admin_id, client_addr, now)?;
                 continue;
             }
+            // A clawback is approved only after the reward it corrects (an approval of a
+            // whole partner meets the reward first: lines go in id order).
+            if awaits_original(conn, &line)? {
+                continue;
+            }
             if !ledger::move_line(
                 conn,
                 line.id,
@@ -229,6 +234,16 @@ fn reverses_rejected(conn: &mut AnyConnection, line: &RewardLine) -> diesel::Que
     };
     Ok(ledger::find_line(conn, original)?
         .is_some_and(|o| o.status == LineStatus::Rejected.as_str()))
+}
+
+/// Whether `line` corrects a reward that is not approved or paid yet: approving the clawback
+/// first would charge the partner for a reward that may still be rejected.
+fn awaits_original(conn: &mut AnyConnection, line: &RewardLine) -> diesel::QueryResult<bool> {
+    let Some(original) = line.corrects_line_id else {
+        return Ok(false);
+    };
+    let settled = [LineStatus::Approved.as_str(), LineStatus::Paid.as_str()];
+    Ok(ledger::find_line(conn, original)?.is_some_and(|o| !settled.contains(&o.status.as_str())))
 }
 
 /// Rejects the approvable clawbacks of `original`, a rejected reward, so the partner is never

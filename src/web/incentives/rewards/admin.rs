@@ -214,7 +214,11 @@ pub async fn approve_line(
 ) -> Result<HttpResponse, AppError> {
     let approved = run_approval(&req, &state, &user, ApproveScope::Line(id.into_inner())).await?;
     if approved == 0 {
-        FlashMessage::warning("That line is not approvable (any more); nothing changed.").send();
+        FlashMessage::warning(
+            "That line is not approvable (any more), or it claws back a reward that is not \
+             approved yet — approve that reward first; nothing changed.",
+        )
+        .send();
     } else {
         FlashMessage::success("Line approved.").send();
     }

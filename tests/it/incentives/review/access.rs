@@ -206,3 +206,50 @@ async fn partners_and_reps_reach_no_admin_incentive_route() {
     }
     assert_eq!(statuses(&w.app), [(1000, "approvable".into())]);
 }
+
+#[tokio::test]
+async fn a_clawback_waits_for_the_reward_it_corrects_to_be_approved() {
+    let w = world().await;
+    tier(&w, "", "10").await.assert_redirect("/admin/tiers");
+    let (won, claw) = won_and_refunded(&w, "Waiting").await;
+    hold_over(&w.app, "pending");
+    let approve = |line: i64| {
+        let admin = &w.admin;
+        async move {
+            admin
+                .post(&format!("/admin/rewards/lines/{line}/approve"), &[])
+                .await
+                .assert_redirect("/admin/rewards");
+        }
+    };
+
+    // Alone, the clawback would charge the partner for a reward that may still be rejected.
+    approve(claw).await;
+    assert_eq!(
+        statuses(&w.app),
+        [(10000, "approvable".into()), (-10000, "approvable".into())]
+    );
+    approve(won).await;
+    approve(claw).await;
+    assert_eq!(
+        statuses(&w.app),
+        [(10000, "approved".into()), (-10000, "approved".into())]
+    );
+
+    // Approving all of a partner meets the reward before its clawback.
+    let _ = won_and_refunded(&w, "Together").await;
+    hold_over(&w.app, "pending");
+    w.admin
+        .post(
+            &format!("/admin/rewards/partners/{}/approve", w.fx.partner_a),
+            &[],
+        )
+        .await
+        .assert_redirect("/admin/rewards");
+    let approved: i64 = reward_lines::table
+        .filter(reward_lines::status.eq("approved"))
+        .count()
+        .get_result(&mut *w.app.conn())
+        .expect("approved");
+    assert_eq!(approved, 4);
+}
