@@ -23,37 +23,10 @@ const LUND: &str = "j.lund@partner-b.example";
 fn referral(app: &TestApp, org: i64, user: i64, first: &str, company: &str) -> i64 {
     let now = db_time(app.clock_now());
     let new = NewReferral {
-        organisation_id: org,
-        submitted_by: user,
-        status: "won".into(),
         first_name: first.into(),
         last_name: "Prospect".into(),
         email: Some(format!("{}@prospect.example", first.to_lowercase())),
-        phone: None,
-        title: None,
-        seniority: "unknown".into(),
-        company: company.into(),
-        company_normalised: company.to_lowercase(),
-        website: None,
-        company_domain: None,
-        country: None,
-        relationship: None,
-        strength: None,
-        pain: None,
-        urgency: None,
-        deal_size_minor: None,
-        currency: "EUR".into(),
-        email_key: None,
-        phone_key: None,
-        name_key: None,
-        possible_duplicate: false,
-        existing_customer: false,
-        protected_until: None,
-        warnings: String::new(),
-        created_at: now,
-        updated_at: now,
-        upload_id: None,
-        reporting_month: None,
+        ..super::bare_referral(org, user, "won", company, now)
     };
     referrals::insert(&mut app.conn(), &new)
         .expect("referral")

@@ -134,6 +134,25 @@ fn staged_rows(app: &TestApp, id: i64) -> (i64, i64) {
     (row_nos.len() as i64, distinct.len() as i64)
 }
 
+/// A test client of the portal process at `address`, with its own handle on the database.
+fn client_of(address: String, database_url: &str, data_dir: tempfile::TempDir) -> TestApp {
+    let pool = referral_portal::db::pool::connect(database_url, 2).expect("pool");
+    let (client, jar) = browser();
+    TestApp {
+        port: 0,
+        address,
+        client,
+        jar,
+        clock: Arc::new(ManualClock::new(case_now())),
+        pool,
+        mail_dir: data_dir.path().join("mail"),
+        data_dir,
+        database: Arc::new(TestDatabase {
+            url: database_url.to_owned(),
+        }),
+    }
+}
+
 #[tokio::test]
 async fn a_big_import_killed_mid_batch_leaves_no_partial_batch_and_resumes_after_restart() {
     let data_dir = tempfile::tempdir().expect("temp dir");
@@ -144,21 +163,7 @@ async fn a_big_import_killed_mid_batch_leaves_no_partial_batch_and_resumes_after
         Some(&format!("stage:{STAGE_PAUSE}")),
     )
     .await;
-    let pool = referral_portal::db::pool::connect(&database_url, 2).expect("pool");
-    let (client, jar) = browser();
-    let mut app = TestApp {
-        port: 0,
-        address,
-        client,
-        jar,
-        clock: Arc::new(ManualClock::new(case_now())),
-        pool,
-        mail_dir: data_dir.path().join("mail"),
-        data_dir,
-        database: Arc::new(TestDatabase {
-            url: database_url.clone(),
-        }),
-    };
+    let mut app = client_of(address, &database_url, data_dir);
     app.case_fixture();
     set_limits(&app, 10_000, 10 * 1024 * 1024, 100);
     app.login("p.weber@partner-a.example", PASSWORD).await;
@@ -323,21 +328,7 @@ async fn a_commit_given_up_half_way_leaves_nothing_of_the_batch() {
     let data_dir = tempfile::tempdir().expect("temp dir");
     let database_url = fresh_database(data_dir.path());
     let (mut portal, address) = start(&database_url, data_dir.path(), Some("commit:500")).await;
-    let pool = referral_portal::db::pool::connect(&database_url, 2).expect("pool");
-    let (client, jar) = browser();
-    let mut app = TestApp {
-        port: 0,
-        address,
-        client,
-        jar,
-        clock: Arc::new(ManualClock::new(case_now())),
-        pool,
-        mail_dir: data_dir.path().join("mail"),
-        data_dir,
-        database: Arc::new(TestDatabase {
-            url: database_url.clone(),
-        }),
-    };
+    let mut app = client_of(address, &database_url, data_dir);
     app.case_fixture();
     set_limits(&app, 10_000, 10 * 1024 * 1024, 100);
     app.login("p.weber@partner-a.example", PASSWORD).await;

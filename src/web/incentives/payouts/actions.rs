@@ -15,7 +15,6 @@ use crate::domain::payouts::ApprovalRefused;
 use crate::error::AppError;
 use crate::incentives::payouts::{self as payouts, Actor, ApproveOutcome, SettleOutcome};
 use crate::web::context::PageCtx;
-use crate::web::forms::Errors;
 use crate::web::guard::CurrentUser;
 use crate::web::{AppState, see_other};
 
@@ -61,22 +60,15 @@ pub async fn approve(
                 Ok(audit::record(conn, &entry, now)?)
             })
             .await?;
-        let mut errors = Errors::new();
-        errors.add(
-            "password",
-            "That is not your password. Enter the password you sign in with.",
-        );
-        let typed = Typed {
-            errors,
-            ..Typed::default()
-        };
-        return render(
+        let message = "That is not your password. Enter the password you sign in with.";
+        return refuse(
             &state,
             ctx,
             &user,
             id,
-            typed,
-            StatusCode::UNPROCESSABLE_ENTITY,
+            "password",
+            message,
+            Typed::default(),
         )
         .await;
     }
@@ -149,6 +141,28 @@ fn one_line(raw: &str, max: usize, what: &str) -> Result<String, String> {
     Ok(text.to_owned())
 }
 
+/// Shows the payout again with `message` next to `field`, keeping what was typed.
+async fn refuse(
+    state: &AppState,
+    ctx: PageCtx,
+    user: &CurrentUser,
+    id: i64,
+    field: &str,
+    message: impl Into<String>,
+    mut typed: Typed,
+) -> Result<HttpResponse, AppError> {
+    typed.errors.add(field, message);
+    render(
+        state,
+        ctx,
+        user,
+        id,
+        typed,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await
+}
+
 fn settle_flash(id: i64, outcome: SettleOutcome, done: String) -> Result<(), AppError> {
     match outcome {
         SettleOutcome::Done => FlashMessage::success(done).send(),
@@ -183,22 +197,11 @@ pub async fn mark_paid(
     let reference = match one_line(&typed_reference, MAX_REFERENCE, "payment reference") {
         Ok(r) => r,
         Err(message) => {
-            let mut errors = Errors::new();
-            errors.add("reference", message);
             let typed = Typed {
-                errors,
                 reference: typed_reference,
                 ..Typed::default()
             };
-            return render(
-                &state,
-                ctx,
-                &user,
-                id,
-                typed,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
+            return refuse(&state, ctx, &user, id, "reference", message, typed).await;
         }
     };
     let done = format!("Payout {id} marked paid with reference {reference}. The partner was told.");
@@ -221,22 +224,11 @@ pub async fn mark_failed(
     let reason = match one_line(&typed_reason, MAX_REASON, "reason") {
         Ok(r) => r,
         Err(message) => {
-            let mut errors = Errors::new();
-            errors.add("reason", message);
             let typed = Typed {
-                errors,
                 reason: typed_reason,
                 ..Typed::default()
             };
-            return render(
-                &state,
-                ctx,
-                &user,
-                id,
-                typed,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
+            return refuse(&state, ctx, &user, id, "reason", message, typed).await;
         }
     };
     let done = format!(
